@@ -1,0 +1,47 @@
+"""The ``soakwatch`` command: one entry point that dispatches to each tool's own ``main``."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+from soakwatch import __version__
+
+# subcommand -> ("module:function", one-line help). Each target is ``main(argv) -> int``.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "probe": ("soakwatch.exporters.probe_cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
+}
+
+_USAGE = "usage: soakwatch [--version] <command> [args...]"
+
+
+def _help_text() -> str:
+    width = max(len(name) for name in SUBCOMMANDS)
+    lines = [_USAGE, "", "Soak-test observability for NATS-based event pipelines.", "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {text}" for name, (_, text) in sorted(SUBCOMMANDS.items())]
+    lines += ["", "Run 'soakwatch <command> --help' for the flags of one command."]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Dispatch ``soakwatch <command> ...``; returns the command's exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(_help_text())
+        return 0 if args else 2
+    if args[0] == "--version":
+        print(f"soakwatch {__version__}")
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in SUBCOMMANDS:
+        print(f"soakwatch: unknown command {name!r}\n\n{_help_text()}", file=sys.stderr)
+        return 2
+    module_name, _, func_name = SUBCOMMANDS[name][0].partition(":")
+    command = getattr(importlib.import_module(module_name), func_name)
+    return int(command(rest, prog=f"soakwatch {name}"))
+
+
+def run() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())

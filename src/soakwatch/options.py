@@ -1,0 +1,53 @@
+"""Command-line flags that fall back to environment variables, with the variable shown in --help."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+
+def env_flag(
+    parser: argparse.ArgumentParser | Any,
+    *flags: str,
+    env: str,
+    default: Any = None,
+    secret: bool = False,
+    help: str,
+    **kwargs: Any,
+) -> argparse.Action:
+    """Add a flag whose default comes from ``env``, then ``default``.
+
+    Precedence is flag, then environment, then default. ``--help`` names the
+    variable and the default, but never prints the value of a ``secret``.
+    """
+    value = os.environ.get(env, default)
+    if "type" in kwargs and isinstance(value, str) and env in os.environ:
+        value = kwargs["type"](value)
+    shown = "" if secret or default is None else f"; default {default}"
+    return parser.add_argument(*flags, default=value, help=f"{help} [env {env}{shown}]", **kwargs)
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
+    return value
+
+
+def host_port(text: str) -> tuple[str, int]:
+    """argparse type: ``HOST:PORT`` or ``:PORT`` or ``PORT`` (host defaults to 0.0.0.0)."""
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "", text
+    try:
+        number = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port {number} must be 0..65535")
+    return (host.strip("[]") or "0.0.0.0", number)
