@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from soakwatch.stack import Server, nats_server as _nats_server
+from soakwatch.stack import Server
+from soakwatch.stack import nats_server as _nats_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -54,7 +54,8 @@ def test_start_failure_reports_the_servers_own_log(tmp_path):
 def test_missing_binary_names_the_debian_package(monkeypatch):
     monkeypatch.setattr(servers, "_EXTRA_PATHS", ())
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(servers.MissingBinaryError, match="apt-get install --no-install-recommends prometheus-alertmanager"):
+    expected = "apt-get install --no-install-recommends prometheus-alertmanager"
+    with pytest.raises(servers.MissingBinaryError, match=expected):
         servers.find_binary("amtool")
 
 

@@ -39,7 +39,7 @@ async def test_bad_values_are_refused():
     inst = Instrument(_Recorder(), process="harvest")
     with pytest.raises(ValueError, match="status must be one of"):
         await inst.heartbeat("green")
-    with pytest.raises(ValueError, match="signal subject must start with 'signal.'"):
+    with pytest.raises(ValueError, match=r"signal subject must start with 'signal\.'"):
         await inst.signal(subject="sig.x", confirm=True, strong=True)
     with pytest.raises(ValueError, match="backend must be one of"):
         await inst.export_event("graphite")

@@ -154,14 +154,14 @@ class Server:
 def http_ok(url: str, timeout: float = 1.0) -> bool:
     """True when a GET of ``url`` answers 2xx."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback URLs)
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return 200 <= response.status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
 
 
 def _port(port: int | None) -> int:
-    return free_port() if not port else port
+    return port or free_port()
 
 
 def nats_server(
