@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prometheus_client.registry import CollectorRegistry
@@ -49,7 +50,7 @@ class Outputs:
     """The running pushers of one process; ``stop()`` pushes once more and shuts them down."""
 
     pushers: list[PeriodicPusher] = field(default_factory=list)
-    _closers: list = field(default_factory=list)  # type: ignore[type-arg]
+    _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def stop(self) -> None:
         for pusher in self.pushers:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 from urllib.parse import urlsplit
 
-from influxdb_client import InfluxDBClient
+from influxdb_client import InfluxDBClient, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 from prometheus_client.registry import CollectorRegistry
 
@@ -31,7 +32,8 @@ class InfluxPush:
 
     def __call__(self) -> None:
         lines = to_influx_lines(self._registry.collect(), time.time_ns())
-        self._write.write(bucket=self._bucket, org=self._org, record=lines, write_precision="ns")
+        precision = cast(WritePrecision, WritePrecision.NS)  # a str constant in the client's stubs
+        self._write.write(bucket=self._bucket, org=self._org, record=lines, write_precision=precision)
 
     def shutdown(self) -> None:
         self._client.close()

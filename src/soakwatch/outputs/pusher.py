@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
 log = logging.getLogger("soakwatch.outputs")
@@ -68,7 +68,7 @@ class PushCounterCollector(Collector):
     def __init__(self, pushers: list[PeriodicPusher]) -> None:
         self._pushers = pushers
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self) -> Iterator[Metric]:
         family = CounterMetricFamily(
             "soak_output_pushes", "Pushes of this exporter's metrics to OTLP or InfluxDB, by result.",
             labels=["output", "result"],

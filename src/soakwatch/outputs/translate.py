@@ -37,11 +37,11 @@ def to_otlp(families: Iterable[PromMetric], start_ns: int, now_ns: int) -> list[
 
 def _otlp_data(family: PromMetric, start_ns: int, now_ns: int) -> Sum | Gauge | Histogram | None:
     if family.type == "histogram":
-        points = list(_histogram_points(family, start_ns, now_ns))
-        return Histogram(points, _CUMULATIVE) if points else None
+        histogram_points = list(_histogram_points(family, start_ns, now_ns))
+        return Histogram(histogram_points, _CUMULATIVE) if histogram_points else None
     suffix = "_total" if family.type == "counter" else ""
     points = [
-        NumberDataPoint(dict(s.labels), start_ns, now_ns, s.value)
+        NumberDataPoint(dict(s.labels), start_ns, now_ns, float(s.value))
         for s in family.samples if s.name == family.name + suffix
     ]
     if not points:

@@ -1,0 +1,1 @@
+"""The simulated pipeline: ticks, the four processes under a supervisor, sinks and faults."""
