@@ -127,8 +127,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch bench") -> in
         if args.mode == "compare":
             return run_compare(args.baseline, args.current, args.max_regression, args.ignore, sys.stdout, sys.stderr)
         return _run(args)
-    except (ConfigError, BadReportError, BenchConnectError) as exc:
+    except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    except (BadReportError, BenchConnectError) as exc:
+        print(exc, file=sys.stderr)
         return 2
 
 

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-import nats
+import nats.errors
 from nats.aio.client import Client
 
 from soakwatch.bench.config import BenchConfig
@@ -36,22 +36,28 @@ def connector(options: dict[str, Any], timeout: float) -> Connect:
     """``connect(name)`` opening one client connection; a benchmark never reconnects mid-run."""
 
     seen: set[str] = set()
+    failures: list[Exception] = []
 
-    async def error_cb(exc: Exception) -> None:  # each kind of asynchronous error is reported once
-        if type(exc).__name__ not in seen:
+    async def error_cb(exc: Exception) -> None:  # each kind of error after connecting is reported once
+        failures.append(exc)
+        if seen and type(exc).__name__ not in seen:
             seen.add(type(exc).__name__)
             print(f"soakwatch bench: nats: {type(exc).__name__}: {exc}", file=sys.stderr)
 
     async def connect(name: str) -> Client:
+        client = Client()
         try:
-            return await nats.connect(
-                **options, name=f"soakwatch-bench-{name}", allow_reconnect=False,
-                connect_timeout=min(timeout, 5.0), error_cb=error_cb,
+            await client.connect(
+                **options, name=f"soakwatch-bench-{name}", allow_reconnect=False, max_reconnect_attempts=1,
+                reconnect_time_wait=0.5, connect_timeout=min(timeout, 5.0), error_cb=error_cb,
             )
         except Exception as exc:
             servers = ", ".join(redact_url(url) for url in options["servers"])
-            reason = f"{type(exc).__name__}: {exc}"
+            cause = failures[-1] if isinstance(exc, nats.errors.NoServersError) and failures else exc
+            reason = f"{type(cause).__name__}: {cause}"
             raise BenchConnectError(f"soakwatch bench: cannot connect to {servers}: {reason}") from exc
+        seen.add("")  # connected: report asynchronous errors from now on
+        return client
 
     return connect
 
