@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from soakwatch import __version__
 from soakwatch.bench.config import BenchConfig
-from soakwatch.bench.figures import figure
+from soakwatch.bench.figures import PEAKS, figure
 from soakwatch.bench.resources import client_peak_rss_mb
 from soakwatch.bench.stats import SUMMARY_KEYS, summarize_runs
 
@@ -56,8 +56,10 @@ def render_table(report: Mapping[str, Any]) -> str:
         value = report[name]
         if isinstance(value, dict):
             rows.append((name, *(_fmt(value[key]) for key in SUMMARY_KEYS)))
-        else:
+        elif name in PEAKS:
             rows.append((name, _fmt(value), "", ""))
+        else:
+            rows.append((name, "-", "-", "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     title = f"soakwatch bench {report['mode']}: {report['repeats']} repeats, seed {report['seed']}"
     lines = [title] + ["  ".join([row[0].ljust(widths[0]), *(c.rjust(widths[i + 1]) for i, c in enumerate(row[1:]))])
