@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from array import array
 from functools import partial
 from itertools import count
@@ -67,7 +68,7 @@ class PubSubBench:
         start = now_ns()
         senders = [send_loop(plan, k, start, partial(self._publish, pub)) for k, pub in enumerate(self._publishers)]
         sent = sum(await asyncio.gather(*senders))
-        await asyncio.gather(*(pub.flush(timeout=self.config.timeout) for pub in self._publishers))
+        await asyncio.gather(*(pub.flush(timeout=math.ceil(self.config.timeout)) for pub in self._publishers))
         self._expected = sent
         if len(self._latencies) < sent:
             with contextlib.suppress(TimeoutError):

@@ -20,7 +20,7 @@ def build_report(
     context: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Parameters first, then one ``{"min", "median", "p95"}`` (or null) per figure, then peaks and the repeats."""
-    server_rss = [run["server_rss_mb"] for run in runs if run.get("server_rss_mb") is not None]
+    server_rss = [float(rss) for run in runs if (rss := run.get("server_rss_mb")) is not None]
     return {
         **config.parameters(),
         **context,
@@ -51,7 +51,7 @@ def write_json(report: Mapping[str, Any], out: Path | None, stdout: TextIO) -> N
 
 def render_table(report: Mapping[str, Any]) -> str:
     """A human table: one row per figure with min, median and p95 across repeats."""
-    rows = [("figure", *SUMMARY_KEYS)]
+    rows: list[tuple[str, ...]] = [("figure", *SUMMARY_KEYS)]
     for name in figure_names(report):
         value = report[name]
         if isinstance(value, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -49,7 +50,7 @@ def connector(options: dict[str, Any], timeout: float) -> Connect:
         try:
             await client.connect(
                 **options, name=f"soakwatch-bench-{name}", allow_reconnect=False, max_reconnect_attempts=1,
-                reconnect_time_wait=0.5, connect_timeout=min(timeout, 5.0), error_cb=error_cb,
+                reconnect_time_wait=1, connect_timeout=max(1, min(math.ceil(timeout), 5)), error_cb=error_cb,
             )
         except Exception as exc:
             servers = ", ".join(redact_url(url) for url in options["servers"])

@@ -24,12 +24,18 @@ def latency_figures(samples_ns: Sequence[int] | np.ndarray, prefix: str = "") ->
 
 def summarize(values: Iterable[float | None]) -> dict[str, float] | None:
     """``{"min", "median", "p95"}`` of the measured values; None when no repeat measured it."""
-    measured = [float(value) for value in values if value is not None]
+    measured = [value for value in values if value is not None]
     if not measured:
         return None
-    array = np.asarray(measured)
+    array = np.asarray(measured, dtype=np.float64)
     stats = (array.min(), np.median(array), np.percentile(array, 95))
-    return {key: round(float(value), 4) for key, value in zip(SUMMARY_KEYS, stats, strict=True)}
+    counts = all(isinstance(value, int) for value in measured)
+    return {key: _tidy(float(value), counts) for key, value in zip(SUMMARY_KEYS, stats, strict=True)}
+
+
+def _tidy(value: float, counts: bool) -> float:
+    """Counts stay whole numbers where they are; everything else is rounded to 4 decimals."""
+    return int(value) if counts and value.is_integer() else round(value, 4)
 
 
 def summarize_runs(runs: Sequence[Mapping[str, float | None]]) -> dict[str, dict[str, float] | None]:
