@@ -12,6 +12,7 @@ from soakwatch import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("soakwatch.exporters.probe_cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
     "ticks": ("soakwatch.demo.ticks_cli:main", "publish a paced synthetic tick stream"),
+    "bench": ("soakwatch.bench.cli:main", "benchmark NATS pub/sub, request/reply and JetStream; compare reports"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"
