@@ -11,6 +11,8 @@ from soakwatch import __version__
 # subcommand -> ("module:function", one-line help). Each target is ``main(argv) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("soakwatch.exporters.probe_cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
+    "export": ("soakwatch.exporters.export_cli:main", "serve the soak exporter's /metrics (--config soak.yaml)"),
+    "parity": ("soakwatch.exporters.parity_cli:main", "compare the JSONL and SQLite signal sinks (parity_diff.json)"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"
