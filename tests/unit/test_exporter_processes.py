@@ -29,7 +29,7 @@ class FakeTable:
 
 
 def _snap(pid, created, cpu=1.0, rss=50_000_000):
-    return Snapshot(pid=pid, create_time=created, rss=rss, fds=12, threads=3, cpu=cpu)
+    return Snapshot(pid=pid, create_time=created - 0.7, start_time=created, rss=rss, fds=12, threads=3, cpu=cpu)
 
 
 def _collector(table, names=("signal",), manifest=None):

@@ -100,10 +100,10 @@ class ProcessCollector(Collector):
             if state.up:  # replaced between two checks: it was last seen alive then
                 state.exit_time = self._last_alive[name]
             state.restarts += 1
-            state.downtime = max(0.0, snap.create_time - (state.exit_time or snap.create_time))
+            state.downtime = max(0.0, snap.start_time - (state.exit_time or snap.start_time))
             state.cpu_base += state.last.cpu if state.last else 0.0
         if state.instance != identity:
-            state.start_time = snap.create_time
+            state.start_time = snap.start_time
         state.instance, state.up, state.last = identity, True, snap
         self._last_alive[name] = now
 

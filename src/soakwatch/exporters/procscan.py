@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,10 +16,12 @@ _GONE = (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied)
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One OS process at one sample: identity (pid, create_time) and resources."""
+    """One OS process at one sample: identity (pid, create_time as psutil reports it), its start time
+    on the wall clock, and resources."""
 
     pid: int
     create_time: float
+    start_time: float
     rss: int
     fds: int
     threads: int
@@ -35,7 +38,7 @@ def matches(match: ProcessMatch, name: str, cmdline: str) -> bool:
 def scan(matchers: Mapping[str, ProcessMatch]) -> dict[str, Snapshot]:
     """The oldest live (non-zombie) match of each logical process; this process never matches."""
     found: dict[str, tuple[float, psutil.Process]] = {}
-    own = os.getpid()
+    own, offset = os.getpid(), boot_time_offset()
     for proc in psutil.process_iter(["name", "cmdline", "create_time", "status"]):
         info = proc.info
         if proc.pid == own or info["status"] == psutil.STATUS_ZOMBIE or info["create_time"] is None:
@@ -45,14 +48,28 @@ def scan(matchers: Mapping[str, ProcessMatch]) -> dict[str, Snapshot]:
             if matches(match, info["name"] or "", cmdline) and (
                     name not in found or info["create_time"] < found[name][0]):
                 found[name] = (info["create_time"], proc)
-    return {name: snap for name, (_, proc) in found.items() if (snap := snapshot(proc)) is not None}
+    return {name: snap for name, (_, proc) in found.items() if (snap := snapshot(proc, offset)) is not None}
 
 
-def snapshot(proc: psutil.Process) -> Snapshot | None:
+def boot_time_offset() -> float:
+    """Seconds to add to psutil's create_time to get wall-clock time.
+
+    On Linux psutil adds the start ticks to the boot time of /proc/stat, whole seconds only, so its
+    create_time can be up to 1 s off; /proc/uptime gives the boot time to 10 ms.
+    """
+    try:
+        with open("/proc/uptime") as handle:
+            uptime = float(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return (time.time() - uptime) - psutil.boot_time()
+
+
+def snapshot(proc: psutil.Process, offset: float = 0.0) -> Snapshot | None:
     try:
         with proc.oneshot():
-            times = proc.cpu_times()
-            return Snapshot(proc.pid, proc.create_time(), proc.memory_info().rss, proc.num_fds(),
+            times, created = proc.cpu_times(), proc.create_time()
+            return Snapshot(proc.pid, created, created + offset, proc.memory_info().rss, proc.num_fds(),
                             proc.num_threads(), times.user + times.system)
     except _GONE:
         return None
