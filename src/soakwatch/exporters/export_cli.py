@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import start_http_server
 from prometheus_client.registry import CollectorRegistry
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch export") -> i
     return serve(config, args, options, prog)
 
 
-def serve(config: ExporterConfig, args: argparse.Namespace, options: dict | None, prog: str) -> int:  # type: ignore[type-arg]
+def serve(config: ExporterConfig, args: argparse.Namespace, options: dict[str, Any] | None, prog: str) -> int:
     exporter = SoakExporter(config)
     registry = CollectorRegistry()
     exporter.register(registry)
@@ -105,7 +106,7 @@ def serve(config: ExporterConfig, args: argparse.Namespace, options: dict | None
     return 0
 
 
-async def _run(exporter: SoakExporter, options: dict | None) -> None:  # type: ignore[type-arg]
+async def _run(exporter: SoakExporter, options: dict[str, Any] | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -39,7 +39,7 @@ class SoakExporter:
         self.processes = ProcessCollector(config.processes.match, self.manifest) if config.processes else None
         self.health = HealthCollector(config.health, self.errors) if config.health else None
         self.http = [HttpHealthPoller(e, self.health, self.errors)
-                     for e in (config.health.http if config.health and self.health else ())]
+                     for e in (config.health.http if config.health else ())] if self.health else []
         self.harvester = HarvesterCollector(self.errors, self.manifest) if config.harvester else None
         self.signals = SignalCollector(self.errors) if config.signals else None
         self.exports = ExportCollector(self.errors, self.manifest) if config.exports else None
