@@ -118,8 +118,7 @@ class SoakExporter:
                 await stop.wait()
             finally:
                 self.nats_connected = False
-                with contextlib.suppress(Exception):
-                    await nc.drain()
+                await _close(nc)
             return
 
     def _nats_callbacks(self) -> dict[str, Any]:
@@ -132,6 +131,15 @@ class SoakExporter:
     def close(self) -> None:
         if self.sinks:
             self.sinks.close()
+
+
+async def _close(nc: Any) -> None:
+    """Drain when connected (bounded), else just close: a stop never waits for a lost server."""
+    with contextlib.suppress(Exception):
+        if nc.is_connected:
+            await asyncio.wait_for(nc.drain(), 2.0)
+    with contextlib.suppress(Exception):
+        await nc.close()
 
 
 def _snake(name: str) -> str:
