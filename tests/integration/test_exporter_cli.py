@@ -105,6 +105,7 @@ async def test_export_command_serves_promtool_clean_metrics_and_pushes_otlp(nats
             assert values[("soak_process_restarts_total", (("process", "sleeper"),))] == 3  # manifest floor
             assert values[("soak_exporter_info", (("exporter", "soak_exporter"), ("version", "0.1.0")))] == 1
             assert ("soak_sink_parity_diff_ratio", (("field", "total"),)) in values
+            assert values[("process_cpu_seconds_total", ())] > 0  # the exporter's own process
             lint = subprocess.run(["promtool", "check", "metrics"], input=text.encode(), capture_output=True)
             assert lint.returncode == 0, lint.stdout.decode() + lint.stderr.decode()
             receiver.wait_for(2)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from prometheus_client import start_http_server
+from prometheus_client import ProcessCollector, start_http_server
 from prometheus_client.registry import CollectorRegistry
 
 from soakwatch.errors import ConfigError
@@ -84,6 +84,7 @@ def serve(config: ExporterConfig, args: argparse.Namespace, options: dict[str, A
     exporter = SoakExporter(config)
     registry = CollectorRegistry()
     exporter.register(registry)
+    ProcessCollector(registry=registry)  # the exporter's own process_* metrics
     try:
         outputs = start_outputs(registry, args, "soak-exporter")
     except ConfigError as exc:
