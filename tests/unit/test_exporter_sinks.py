@@ -191,3 +191,25 @@ def test_parity_command_writes_diff_with_window(tmp_path, capsys):
 def test_parity_command_missing_file_is_usage_error(tmp_path, capsys):
     assert parity_main(["--jsonl", str(tmp_path / "x"), "--sqlite", str(tmp_path / "y")]) == 2
     assert "invalid config: --jsonl must name an existing file" in capsys.readouterr().err
+
+
+def test_time_units_are_normalised_to_seconds(tmp_path):
+    from soakwatch.exporters.sinkrecord import epoch_seconds
+
+    assert epoch_seconds(1700000000.5) == 1700000000.5
+    assert epoch_seconds(1700000000500) == 1700000000.5
+    assert epoch_seconds(1700000000500000) == 1700000000.5
+    assert epoch_seconds(1700000000500000000) == 1700000000.5
+    assert epoch_seconds("1") is None and epoch_seconds(True) is None
+
+
+def test_parity_diff_function_for_reuse(tmp_path):
+    from soakwatch.exporters.parity_cli import parity_diff
+
+    jsonl, db = tmp_path / "s.jsonl", tmp_path / "s.sqlite"
+    _append(jsonl, "".join(_line(1000 + i) for i in range(10)))
+    _insert(_db(db), *[(1000.0 + i, 1, 0) for i in range(9)])
+    result = parity_diff(jsonl, db, until=1010)
+    assert result["total_diff_pct"] == 0 and result["window"]["end"] == 1009
+    result = parity_diff(jsonl, db, since=1000, until=1005)
+    assert result["jsonl"]["total"] == 5 and result["sqlite"]["total"] == 5

@@ -10,7 +10,7 @@ import orjson
 
 from soakwatch.exporters.errorlog import ErrorCounter
 from soakwatch.exporters.signals import flag
-from soakwatch.exporters.sinkrecord import SinkRecord
+from soakwatch.exporters.sinkrecord import SinkRecord, epoch_seconds
 
 COLLECTOR = "sinks"
 _CHUNK = 1 << 20
@@ -102,10 +102,9 @@ class JsonlTail:
         if not isinstance(body, dict):
             self._errors.count(COLLECTOR, "jsonl_not_object")
             return None
-        ts = body.get("ts")
-        if isinstance(ts, bool) or not isinstance(ts, int | float):
+        ts = epoch_seconds(body.get("ts"))
+        if ts is None:
             self._errors.count(COLLECTOR, "jsonl_no_ts")
-            ts = None
         return SinkRecord(ts, flag(body.get("confirm")), flag(body.get("strong")))
 
     def close(self) -> None:

@@ -78,21 +78,30 @@ def window(counts: dict[str, SinkCounts], since: float | None, until: float | No
     return start, end
 
 
-def report(counts: dict[str, SinkCounts], args: argparse.Namespace, errors: ErrorCounter) -> dict[str, Any]:
-    start, end = window(counts, args.since, args.until)
+def report(counts: dict[str, SinkCounts], paths: dict[str, str], since: float | None, until: float | None,
+           threshold_pct: float, errors: ErrorCounter) -> dict[str, Any]:
+    """The parity_diff.json document for sinks already read."""
+    start, end = window(counts, since, until)
     totals: dict[str, Totals] = {name: c.window(start, end) for name, c in counts.items()}
     diffs = compare(totals["jsonl"], totals["sqlite"])
     result: dict[str, Any] = {f"{field}_diff_pct": round(pct, 6) for field, pct in diffs.items()}
-    result["threshold_pct"] = args.threshold_pct
-    result["pass"] = all(pct < args.threshold_pct for pct in diffs.values())
+    result["threshold_pct"] = threshold_pct
+    result["pass"] = all(pct < threshold_pct for pct in diffs.values())
     result["window"] = {"start": start, "end": end, "start_utc": _iso(start), "end_utc": _iso(end),
-                        "since": args.since, "until": args.until, "alignment": ALIGNMENT}
-    for name, path in (("jsonl", args.jsonl), ("sqlite", args.sqlite)):
-        c = counts[name]
-        result[name] = {"path": str(path), **totals[name].as_dict(), "records_read": c.totals.total,
+                        "since": since, "until": until, "alignment": ALIGNMENT}
+    for name, c in counts.items():
+        result[name] = {"path": paths[name], **totals[name].as_dict(), "records_read": c.totals.total,
                         "first_ts": c.first_ts, "last_ts": c.last_ts}
     result["input_errors"] = {reason: n for (_, reason), n in sorted(errors.snapshot().items())}
     return result
+
+
+def parity_diff(jsonl: str | Path, sqlite: str | Path, since: float | None = None, until: float | None = None,
+                table: str = "signals", threshold_pct: float = 0.5) -> dict[str, Any]:
+    """Read both sinks and return the parity_diff.json document (used by the command and the verifier)."""
+    errors = ErrorCounter(log_every=float("inf"))
+    counts = read_sinks(Path(jsonl), Path(sqlite), table, errors)
+    return report(counts, {"jsonl": str(jsonl), "sqlite": str(sqlite)}, since, until, threshold_pct, errors)
 
 
 def _iso(second: int | None) -> str | None:
@@ -108,8 +117,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch parity") -> i
         if not value or not Path(value).is_file():
             print(f"{prog}: invalid config: {flag} must name an existing file, got {value!r}", file=sys.stderr)
             return 2
-    errors = ErrorCounter(log_every=float("inf"))
-    result = report(read_sinks(Path(args.jsonl), Path(args.sqlite), args.table, errors), args, errors)
+    result = parity_diff(args.jsonl, args.sqlite, args.since, args.until, args.table, args.threshold_pct)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     print(json.dumps({k: result[k] for k in ("total_diff_pct", "confirm_diff_pct", "strong_ratio_diff_pct",

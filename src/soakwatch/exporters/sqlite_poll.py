@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from soakwatch.exporters.errorlog import ErrorCounter
-from soakwatch.exporters.sinkrecord import SinkRecord
+from soakwatch.exporters.sinkrecord import SinkRecord, epoch_seconds
 
 COLLECTOR = "sinks"
 
@@ -88,7 +88,7 @@ class SqlitePoller:
 
 def _record(row: tuple[int, object, object, object]) -> SinkRecord:
     _, ts, confirm, strong = row
-    return SinkRecord(float(ts) if isinstance(ts, int | float) else None, bool(confirm), bool(strong))
+    return SinkRecord(epoch_seconds(ts), bool(confirm), bool(strong))
 
 
 def _reason(exc: sqlite3.Error) -> str:
