@@ -60,6 +60,20 @@ def test_missing_after_three_intervals_then_one_per_interval():
     assert value(col, "soak_process_healthy", process="signal") == 1
 
 
+def test_hold_keeps_silence_from_counting_while_heartbeats_cannot_arrive():
+    col, clock, _ = _health()
+    for clock.now in (10.0, 20.0, 40.0):
+        col.hold()  # e.g. the exporter lost its NATS connection
+        col.tick()
+    assert value(col, "soak_health_checks_total", process="signal", status="missing") is None
+    clock.now = 69.9
+    col.tick()
+    assert value(col, "soak_health_checks_total", process="signal", status="missing") is None
+    clock.now = 70.0
+    col.tick()
+    assert value(col, "soak_health_checks_total", process="signal", status="missing") == 1
+
+
 def test_bad_heartbeats_are_counted_not_checks(caplog):
     col, _, errors = _health()
     with caplog.at_level(logging.WARNING, logger="soakwatch.exporter"):

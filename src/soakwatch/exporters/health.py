@@ -76,6 +76,13 @@ class HealthCollector(Collector):
                     due += self._interval
                 self._due[process] = due
 
+    def hold(self) -> None:
+        """While heartbeats cannot arrive (the exporter has no NATS connection), silence is not counted."""
+        due = self._clock() + self._silence
+        with self._lock:
+            for process in self._due:
+                self._due[process] = max(self._due[process], due)
+
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         checks = CounterMetricFamily("soak_health_checks", "Health checks by process and status "
                                      "(healthy, degraded, unhealthy, missing).", labels=["process", "status"])

@@ -74,11 +74,18 @@ class SoakExporter:
             loops.append(("processes", c.processes.interval, self.processes.sample, True))
             loops.append(("processes", c.processes.liveness_interval, self.processes.check_liveness, True))
         if self.health and c.health:
-            loops.append(("health", min(1.0, c.health.interval / 4), self.health.tick, False))
+            loops.append(("health", min(1.0, c.health.interval / 4), self._health_tick, False))
         loops += [("health_http", p.endpoint.interval, p.poll, True) for p in self.http]
         if self.sinks and c.sinks:
             loops.append(("sinks", c.sinks.interval, self.sinks.poll, True))
         return loops
+
+    def _health_tick(self) -> None:
+        assert self.health is not None
+        if self.nats_connected:
+            self.health.tick()
+        else:
+            self.health.hold()
 
     async def run(self, stop: asyncio.Event, nats_options: dict[str, Any] | None = None) -> None:
         """Poll and subscribe until ``stop`` is set; nothing here raises on bad input or lost servers."""
@@ -125,8 +132,15 @@ class SoakExporter:
         async def error_cb(exc: Exception) -> None:
             self.errors.count("nats", _snake(type(exc).__name__), redact_url(str(exc)))
 
-        return {"error_cb": error_cb, "connect_timeout": 2, "max_reconnect_attempts": -1,
-                "reconnect_time_wait": 1, "allow_reconnect": True}
+        async def disconnected_cb() -> None:
+            self.nats_connected = False
+
+        async def reconnected_cb() -> None:
+            self.nats_connected = True
+
+        return {"error_cb": error_cb, "disconnected_cb": disconnected_cb, "reconnected_cb": reconnected_cb,
+                "connect_timeout": 2, "max_reconnect_attempts": -1, "reconnect_time_wait": 1,
+                "allow_reconnect": True}
 
     def close(self) -> None:
         if self.sinks:
