@@ -13,6 +13,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("soakwatch.exporters.probe_cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
     "ticks": ("soakwatch.demo.ticks_cli:main", "publish a paced synthetic tick stream"),
     "bench": ("soakwatch.bench.cli:main", "benchmark NATS pub/sub, request/reply and JetStream; compare reports"),
+    "export": ("soakwatch.exporters.export_cli:main", "serve the soak exporter's /metrics (--config soak.yaml)"),
+    "parity": ("soakwatch.exporters.parity_cli:main", "compare the JSONL and SQLite signal sinks (parity_diff.json)"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"

@@ -1,1 +1,1 @@
-"""Exporters: the NATS tick probe and the soak exporter's collectors."""
+"""Exporters: the NATS tick probe and the soak exporter with its collectors."""
