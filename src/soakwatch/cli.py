@@ -11,6 +11,10 @@ from soakwatch import __version__
 # subcommand -> ("module:function", one-line help). Each target is ``main(argv) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("soakwatch.exporters.probe_cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
+    "up": ("soakwatch.stack.cli:up", "start the monitoring stack from local binaries, in the background"),
+    "status": ("soakwatch.stack.cli:status", "show the local stack's processes, URLs and health"),
+    "down": ("soakwatch.stack.cli:down", "stop the local stack; nothing is left running"),
+    "render-config": ("soakwatch.stack.render:main", "render prometheus.yml/alertmanager.yml for compose or local"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"

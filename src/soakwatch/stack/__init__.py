@@ -8,9 +8,12 @@ from soakwatch.stack.servers import (
     alertmanager,
     find_binary,
     free_port,
+    http_answers,
+    http_ok,
     nats_server,
     prometheus,
     pushgateway,
+    soakwatch_command,
     victoria_metrics,
 )
 
@@ -22,8 +25,11 @@ __all__ = [
     "alertmanager",
     "find_binary",
     "free_port",
+    "http_answers",
+    "http_ok",
     "nats_server",
     "prometheus",
     "pushgateway",
+    "soakwatch_command",
     "victoria_metrics",
 ]

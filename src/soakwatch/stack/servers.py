@@ -12,10 +12,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,8 @@ class Server:
     url: str
     ports: dict[str, int] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    env: Mapping[str, str] | None = None  # None: inherit this process's environment
+    ready_check: Callable[[str], bool] = field(default=lambda url: http_ok(url))
 
     def start(self, timeout: float = 20.0) -> Server:
         """Start the process and wait until ``ready_url`` answers 200."""
@@ -100,7 +103,7 @@ class Server:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True, env=None if self.env is None else dict(self.env),
             )
         self._wait_ready(timeout)
         return self
@@ -114,7 +117,7 @@ class Server:
                     f"soakwatch: {self.name} exited with code {self.process.returncode} before it was "
                     f"ready\n{self.log_tail()}"
                 )
-            if http_ok(self.ready_url):
+            if self.ready_check(self.ready_url):
                 return
             time.sleep(0.05)
         self.stop()
@@ -156,6 +159,17 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def http_answers(url: str, timeout: float = 1.0) -> bool:
+    """True when ``url`` answers HTTP at all (any status): the server listens and speaks HTTP."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
     except (urllib.error.URLError, OSError, ValueError):
         return False
 
@@ -230,3 +244,19 @@ def victoria_metrics(state_dir: Path, port: int | None = None, extra_args: Seque
     url = f"http://127.0.0.1:{port}"
     return Server("victoria-metrics", argv, f"{url}/health", state_dir / "victoria-metrics.log", url=url,
                   ports={"http": port})
+
+
+def soakwatch_command(
+    name: str, args: Sequence[str], state_dir: Path, port: int, ready_path: str = "/metrics",
+    any_status: bool = False, env: Mapping[str, str] | None = None,
+) -> Server:
+    """A soakwatch command (``python -m soakwatch <args>``) serving HTTP on 127.0.0.1:``port``.
+
+    Ready when ``ready_path`` answers 2xx, or any HTTP status with ``any_status``
+    (a webhook receiver that only accepts POST).
+    """
+    url = f"http://127.0.0.1:{port}"
+    return Server(
+        name, [sys.executable, "-m", "soakwatch", *args], f"{url}{ready_path}", state_dir / f"{name}.log",
+        url=url, ports={"http": port}, env=env, ready_check=http_answers if any_status else http_ok,
+    )
