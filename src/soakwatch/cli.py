@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "up": ("soakwatch.stack.cli:up", "start the monitoring stack from local binaries, in the background"),
     "status": ("soakwatch.stack.cli:status", "show the local stack's processes, URLs and health"),
     "down": ("soakwatch.stack.cli:down", "stop the local stack; nothing is left running"),
+    "dashboards": ("soakwatch.dashboards.cli:main", "rebuild the Grafana dashboards (--write) or check them (--check)"),
     "render-config": ("soakwatch.stack.render:main", "render prometheus.yml/alertmanager.yml for compose or local"),
 }
 
