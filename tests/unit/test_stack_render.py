@@ -12,6 +12,7 @@ from soakwatch.stack import render
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stack"
 PORTS = {"prometheus": 1, "pushgateway": 2, "probe": 3, "exporter": 4, "alertmanager": 5, "alert_log": 6}
+
 PROM = {
     "global": {"scrape_interval": "5s"},
     "rule_files": ["rules/*.yml", "/abs/other.yml"],
@@ -20,6 +21,7 @@ PROM = {
         {"job_name": "soak_probe", "static_configs": [{"targets": ["127.0.0.1:9464"], "labels": {"env": "soak"}}]},
         {"job_name": "pushgateway", "honor_labels": True, "static_configs": [{"targets": ["127.0.0.1:9091"]}]},
         {"job_name": "someone_else", "static_configs": [{"targets": ["10.0.0.1:80"]}]},
+        {"job_name": "alertmanager", "static_configs": [{"targets": ["127.0.0.1:9093", "127.0.0.1:9999"]}]},
     ],
 }
 AM = {
@@ -41,6 +43,7 @@ def test_prometheus_targets_rules_and_alertmanager_are_rewritten():
     assert jobs["pushgateway"] == {"job_name": "pushgateway", "honor_labels": True,
                                    "static_configs": [{"targets": ["127.0.0.1:2"]}]}
     assert jobs["someone_else"] == PROM["scrape_configs"][2]
+    assert jobs["alertmanager"]["static_configs"] == [{"targets": ["127.0.0.1:5", "127.0.0.1:9999"]}]
     assert out["rule_files"] == ["/cfg/prometheus/rules/*.yml", "/abs/other.yml"]
     assert out["alerting"]["alertmanagers"] == [{"scheme": "http", "static_configs": [{"targets": ["127.0.0.1:5"]}]}]
     assert out["global"] == PROM["global"] and "remote_write" not in out
@@ -65,7 +68,7 @@ def test_webhooks_point_at_the_alert_log_unless_the_environment_names_a_url():
 
 
 def test_compose_targets_use_service_names(tmp_path):
-    written = render.render_all(FIXTURES, tmp_path, render.COMPOSE_TARGETS, env={})
+    written = render.render_all(FIXTURES, tmp_path, render.compose_targets(), env={})
     prom = yaml.safe_load(written["prometheus"].read_text())
     targets = {j["job_name"]: j["static_configs"][0]["targets"] for j in prom["scrape_configs"]}
     assert targets == {"prometheus": ["localhost:9090"], "soak_probe": ["probe:9464"],
@@ -95,3 +98,10 @@ def test_render_config_command_writes_both_files(tmp_path, capsys):
     prom = yaml.safe_load((tmp_path / "prometheus.yml").read_text())
     assert prom["alerting"]["alertmanagers"][0]["static_configs"] == [{"targets": ["127.0.0.1:9093"]}]
     assert f"wrote {tmp_path / 'alertmanager.yml'}" in capsys.readouterr().out
+
+
+def test_compose_moves_default_addresses_of_other_jobs_to_service_names():
+    out = render.render_prometheus(PROM, render.compose_targets(), Path("/etc/soakwatch/prometheus"))
+    jobs = {job["job_name"]: job for job in out["scrape_configs"]}
+    assert jobs["alertmanager"]["static_configs"] == [{"targets": ["alertmanager:9093", "127.0.0.1:9999"]}]
+    assert out["rule_files"][0] == "/etc/soakwatch/prometheus/rules/*.yml"

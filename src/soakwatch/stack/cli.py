@@ -176,7 +176,7 @@ def _display_url(comp: dict[str, Any]) -> str:
 
 
 def _running(record: dict[str, Any] | None) -> bool:
-    return bool(record) and any(state.is_running(c["pid"], c["create_time"]) for c in record["components"])
+    return record is not None and any(state.is_running(c["pid"], c["create_time"]) for c in record["components"])
 
 
 def _stop_recorded(record: dict[str, Any], timeout: float = 10.0) -> list[str]:

@@ -22,6 +22,7 @@ import yaml
 
 from soakwatch.errors import ConfigError
 from soakwatch.options import env_flag
+from soakwatch.stack.state import PORTS
 
 PROMETHEUS_CONFIG = Path("prometheus") / "prometheus.yml"
 ALERTMANAGER_CONFIG = Path("alerting") / "alertmanager.yml"
@@ -38,6 +39,8 @@ class Targets:
     alertmanager: str
     alert_log: str
     remote_write: Sequence[str] = field(default_factory=tuple)  # URLs, e.g. VictoriaMetrics /api/v1/write
+    # default address (127.0.0.1:<default port>) -> address, for the targets of any other job
+    addresses: Mapping[str, str] = field(default_factory=dict)
 
 
 def local_targets(ports: Mapping[str, int], remote_write: Sequence[str] = ()) -> Targets:
@@ -49,15 +52,25 @@ def local_targets(ports: Mapping[str, int], remote_write: Sequence[str] = ()) ->
         alertmanager=f"127.0.0.1:{ports['alertmanager']}",
         alert_log=f"127.0.0.1:{ports['alert_log']}",
         remote_write=tuple(remote_write),
+        addresses={f"127.0.0.1:{port.default}": f"127.0.0.1:{ports[port.key]}" for port in PORTS
+                   if port.key in ports},
     )
 
 
-COMPOSE_TARGETS = Targets(
-    jobs={"prometheus": "localhost:9090", "pushgateway": "pushgateway:9091", "soak_probe": "probe:9464",
-          "soak_exporter": "exporter:9465"},
-    alertmanager="alertmanager:9093",
-    alert_log="alert-log:9096",
-)
+_COMPOSE_HOSTS = {"nats": "nats", "nats_monitor": "nats", "prometheus": "localhost", "alertmanager": "alertmanager",
+                  "pushgateway": "pushgateway", "probe": "probe", "exporter": "exporter", "alert_log": "alert-log"}
+
+
+def compose_targets() -> Targets:
+    """Targets inside docker-compose.yml: the service names on the default ports."""
+    default = {port.key: port.default for port in PORTS}
+    return Targets(
+        jobs={"prometheus": "localhost:9090", "pushgateway": "pushgateway:9091", "soak_probe": "probe:9464",
+              "soak_exporter": "exporter:9465"},
+        alertmanager="alertmanager:9093",
+        alert_log="alert-log:9096",
+        addresses={f"127.0.0.1:{default[key]}": f"{host}:{default[key]}" for key, host in _COMPOSE_HOSTS.items()},
+    )
 
 
 def find_config_dir(flag: str | None = None) -> Path:
@@ -93,7 +106,7 @@ def render_prometheus(config: Mapping[str, Any], targets: Targets, base: Path) -
     """A copy of ``config`` with job targets, the Alertmanager target and absolute rule paths from ``base``."""
     out = dict(config)
     out["rule_files"] = [_absolute(p, base) for p in config.get("rule_files") or []]
-    out["scrape_configs"] = [_retarget_job(job, targets.jobs) for job in config.get("scrape_configs") or []]
+    out["scrape_configs"] = [_retarget_job(job, targets) for job in config.get("scrape_configs") or []]
     alerting = dict(config.get("alerting") or {})
     alerting["alertmanagers"] = [
         {**am, "static_configs": [{"targets": [targets.alertmanager]}]}
@@ -105,14 +118,17 @@ def render_prometheus(config: Mapping[str, Any], targets: Targets, base: Path) -
     return out
 
 
-def _retarget_job(job: Mapping[str, Any], jobs: Mapping[str, str]) -> dict[str, Any]:
-    name = job.get("job_name")
-    if name not in jobs:
-        return dict(job)
+def _retarget_job(job: Mapping[str, Any], targets: Targets) -> dict[str, Any]:
+    """A job of ours gets its one target; any other job keeps its targets, moved if they use a default port."""
+    name = str(job.get("job_name"))
+    if name not in targets.jobs:
+        statics = [{**static, "targets": [targets.addresses.get(t, t) for t in static.get("targets") or []]}
+                   for static in job.get("static_configs") or []]
+        return {**job, "static_configs": statics} if statics else dict(job)
     labels: dict[str, Any] = {}
     for static in job.get("static_configs") or []:
         labels.update(static.get("labels") or {})
-    static_config: dict[str, Any] = {"targets": [jobs[name]]}
+    static_config: dict[str, Any] = {"targets": [targets.jobs[name]]}
     if labels:
         static_config["labels"] = labels
     return {**job, "static_configs": [static_config]}
@@ -187,7 +203,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch render-config
     args = parser.parse_args(argv)
     try:
         config_dir = find_config_dir(args.config_dir)
-        targets = COMPOSE_TARGETS if args.hosts == "compose" else local_targets(_default_ports())
+        targets = compose_targets() if args.hosts == "compose" else local_targets(_default_ports())
         written = render_all(config_dir, args.out, targets)
     except ConfigError as exc:
         parser.exit(2, f"{prog}: {exc}\n")
@@ -197,6 +213,4 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch render-config
 
 
 def _default_ports() -> dict[str, int]:
-    from soakwatch.stack.state import PORTS
-
     return {port.key: port.default for port in PORTS}

@@ -101,7 +101,7 @@ def _render_as_config_service(compose: dict, tmp_path: Path) -> tuple[Path, Path
     assert service["command"][:2] == ["soakwatch", "render-config"]
     fs = _container_fs(tmp_path / "config-fs", service)
     config_dir = fs / service["environment"]["SOAKWATCH_CONFIG_DIR"].lstrip("/")
-    render.render_all(config_dir, tmp_path / "rendered", render.COMPOSE_TARGETS, env={})
+    render.render_all(config_dir, tmp_path / "rendered", render.compose_targets(), env={})
     return fs, tmp_path / "rendered"
 
 
