@@ -7,13 +7,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from soakwatch.dashboards.build import render_all
-
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "grafana" / "dashboards"  # the checkout's grafana/dashboards
 
 
 def stale(directory: Path) -> list[str]:
     """Names of the dashboard files in ``directory`` that are missing or differ from a fresh build."""
+    from soakwatch.dashboards.build import render_all
+
     drifted = []
     for name, text in render_all().items():
         path = directory / name
@@ -30,6 +30,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch dashboards") 
     mode.add_argument("--check", action="store_true", help="fail when a checked-in dashboard differs from the code")
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"dashboard folder; default {DEFAULT_DIR}")
     args = parser.parse_args(argv)
+    try:
+        from soakwatch.dashboards.build import render_all
+    except ImportError as exc:
+        print(f"{prog}: needs grafana-foundation-sdk==1769699379!11.6.0 (pip install 'soakwatch[grafana]'): {exc}",
+              file=sys.stderr)
+        return 2
     if args.check:
         drifted = stale(args.dir)
         for name in drifted:
