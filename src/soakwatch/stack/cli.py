@@ -83,7 +83,7 @@ def _plan(args: argparse.Namespace, ports: dict[str, int], home: Path, configs: 
         out = home.parent / "alerts.jsonl"
         plan.append(servers.soakwatch_command(
             "alert-log", ["alert-log", "--listen", f"127.0.0.1:{ports['alert_log']}", "--out", str(out)],
-            home, ports["alert_log"], ready_path="/alerts", any_status=True, env=env))
+            home, ports["alert_log"], ready_path="/-/ready", env=env))
     if args.with_victoria_metrics:
         plan.append(servers.victoria_metrics(home, ports["victoria_metrics"]))
     plan.append(servers.prometheus(home, configs["prometheus"], ports["prometheus"]))
@@ -104,7 +104,7 @@ def _record(server: Server) -> dict[str, Any]:
     pid = server.process.pid
     return {
         "name": server.name, "pid": pid, "create_time": state.process_identity(pid), "url": server.url,
-        "ready_url": server.ready_url, "ready_any_status": server.ready_check is servers.http_answers,
+        "ready_url": server.ready_url,
         "log": str(server.log_path), "argv": server.argv,
     }
 
@@ -151,7 +151,7 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
                               "started_at": time.time()}
     try:
         _start_all(plan, record, state_dir, args.timeout)
-    except SoakwatchError:
+    except BaseException:  # also Ctrl-C: never leave half a stack behind
         _stop_recorded(record)
         state.remove_state(state_dir)
         raise
@@ -188,8 +188,7 @@ def _stop_recorded(record: dict[str, Any], timeout: float = 10.0) -> list[str]:
 def _health(comp: dict[str, Any]) -> str:
     if not state.is_running(comp["pid"], comp["create_time"]):
         return "stopped"
-    check = servers.http_answers if comp.get("ready_any_status") else servers.http_ok
-    return "ready" if check(comp["ready_url"]) else "not ready"
+    return "ready" if servers.http_ok(comp["ready_url"]) else "not ready"
 
 
 def status(argv: Sequence[str] | None = None, prog: str = "soakwatch status") -> int:

@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +95,6 @@ class Server:
     ports: dict[str, int] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     env: Mapping[str, str] | None = None  # None: inherit this process's environment
-    ready_check: Callable[[str], bool] = field(default=lambda url: http_ok(url))
 
     def start(self, timeout: float = 20.0) -> Server:
         """Start the process and wait until ``ready_url`` answers 200."""
@@ -117,7 +116,7 @@ class Server:
                     f"soakwatch: {self.name} exited with code {self.process.returncode} before it was "
                     f"ready\n{self.log_tail()}"
                 )
-            if self.ready_check(self.ready_url):
+            if http_ok(self.ready_url):
                 return
             time.sleep(0.05)
         self.stop()
@@ -159,17 +158,6 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return 200 <= response.status < 300
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def http_answers(url: str, timeout: float = 1.0) -> bool:
-    """True when ``url`` answers HTTP at all (any status): the server listens and speaks HTTP."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout):
-            return True
-    except urllib.error.HTTPError:
-        return True
     except (urllib.error.URLError, OSError, ValueError):
         return False
 
@@ -248,15 +236,11 @@ def victoria_metrics(state_dir: Path, port: int | None = None, extra_args: Seque
 
 def soakwatch_command(
     name: str, args: Sequence[str], state_dir: Path, port: int, ready_path: str = "/metrics",
-    any_status: bool = False, env: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Server:
-    """A soakwatch command (``python -m soakwatch <args>``) serving HTTP on 127.0.0.1:``port``.
-
-    Ready when ``ready_path`` answers 2xx, or any HTTP status with ``any_status``
-    (a webhook receiver that only accepts POST).
-    """
+    """``python -m soakwatch <args>`` serving HTTP on 127.0.0.1:``port``, ready when ``ready_path`` answers 2xx."""
     url = f"http://127.0.0.1:{port}"
     return Server(
         name, [sys.executable, "-m", "soakwatch", *args], f"{url}{ready_path}", state_dir / f"{name}.log",
-        url=url, ports={"http": port}, env=env, ready_check=http_answers if any_status else http_ok,
+        url=url, ports={"http": port}, env=env,
     )
