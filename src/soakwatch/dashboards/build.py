@@ -27,10 +27,20 @@ def _number_panels(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
+def _label_alert_annotations(model: dict[str, Any]) -> dict[str, Any]:
+    """Title and tags of ALERTS annotations from the alert's labels (fields the SDK's model does not carry)."""
+    for annotation in model.get("annotations", {}).get("list", []):
+        if annotation.get("expr", "").startswith("ALERTS{"):
+            annotation.update(titleFormat="{{alertname}}", tagKeys="severity,process", useValueForTime=False,
+                              textFormat="{{alertname}} ({{severity}}) {{process}}", step="15s")
+    return model
+
+
 def dashboard_json(build: Callable[[], dashboard.Dashboard]) -> str:
     """The dashboard as the JSON text that is checked in."""
     model = json.loads(json.dumps(build(), cls=JSONEncoder))
-    return json.dumps(_number_panels(model), sort_keys=True, indent=2) + "\n"
+    model = _label_alert_annotations(_number_panels(model))
+    return json.dumps(model, sort_keys=True, indent=2) + "\n"
 
 
 def render_all() -> dict[str, str]:

@@ -89,7 +89,8 @@ def probe_connectivity():
 def probe_connected():
     return stat(
         "Probe connected", "1 while every probe is connected to NATS.", "bool_yes_no",
-        queries((f"min(soak_nats_connected{{{JOB}}})", "connected")), below_is_bad(1), width=4, calc="min")
+        queries((f"min(soak_nats_connected{{{JOB}}})", "connected")), below_is_bad(1), width=4, height=8,
+        calc="min")
 
 
 # --- processes ---------------------------------------------------------------------------------------------------
@@ -102,7 +103,7 @@ def health_green():
         "Health green %", f"Healthy heartbeats over all heartbeats in the time range, per process; pass at "
         f"{HEALTH_GREEN_MIN:.0%}.", "percentunit",
         queries((f"{checks(', status=' + chr(34) + 'healthy' + chr(34))} / {checks('')}", "{{process}}"), instant=True),
-        below_is_bad(HEALTH_GREEN_MIN), width=8)
+        below_is_bad(HEALTH_GREEN_MIN), width=8, height=8)
 
 
 def process_up():
@@ -208,13 +209,18 @@ def low_consistency():
         queries((expr, "low consistency")), above_is_bad(LOW_CONSISTENCY_MAX), width=8)
 
 
+def signals_total():
+    return stat("Signals total", "Signals counted since the exporter started (all subjects).", "short",
+                queries((f"sum(soak_signals_total{{{JOB}}})", "signals")), below_is_bad(1), width=6, height=4)
+
+
 def soak_alerts_firing():
     return stat(
         "Soak alerts firing", "The three soak alerts (stalled signals, low consistency, strong-ratio collapse) "
         "firing now, by name; 0 when none fires.", "short",
         queries((f'count by (alertname) (ALERTS{{alertstate="firing", alertname=~"{SOAK_ALERTS}"}}) '
                  "or on() vector(0)", "{{alertname}}")),
-        ((None, GOOD), (1, BAD)), width=24, height=4)
+        ((None, GOOD), (1, BAD)), width=18, height=4)
 
 
 # --- sinks and exports -------------------------------------------------------------------------------------------
@@ -264,7 +270,7 @@ ROWS = (
     ("Processes", (health_green, process_up, restarts, resident_memory, memory_growth, open_fds, cpu)),
     ("Harvester SLOs", (harvester_queue_dropped, harvester_substream_timeouts, harvester_reconnects,
                         harvester_queue_depth)),
-    ("Signals and soak alerts", (signals_rate, strong_ratio, low_consistency, soak_alerts_firing)),
+    ("Signals and soak alerts", (signals_rate, strong_ratio, low_consistency, signals_total, soak_alerts_firing)),
     ("Sinks and exports", (sink_parity, sink_totals, exports, export_age, exporters_up)),
 )
 
