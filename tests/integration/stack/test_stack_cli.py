@@ -71,6 +71,17 @@ def _alertmanager_urls(prom_url: str, timeout: float = 15.0) -> list[str]:
         time.sleep(0.2)
 
 
+def _remote_written_jobs(vm_url: str, timeout: float = 30.0) -> set[str]:
+    """Jobs whose `up` series reached VictoriaMetrics through Prometheus's remote_write."""
+    deadline = time.monotonic() + timeout
+    while True:
+        urllib.request.urlopen(f"{vm_url}/internal/force_flush", timeout=5).close()
+        result = _get_json(f"{vm_url}/api/v1/query?query=up")["data"]["result"]
+        if result or time.monotonic() > deadline:
+            return {series["metric"].get("job", "") for series in result}
+        time.sleep(0.5)
+
+
 def _gone(pid: int, create_time: float) -> bool:
     return not state.is_running(pid, create_time)
 
@@ -101,6 +112,9 @@ def test_up_status_down_leaves_nothing_running(tmp_path, config_dir, port_flags)
         assert _get_json(f"{prom_url}/api/v1/rules")["data"]["groups"], "no rule group loaded"
         am_port = _flag(port_flags, "--alertmanager-port")
         assert _alertmanager_urls(prom_url) == [f"http://127.0.0.1:{am_port}/api/v2/alerts"]
+
+        vm_url = f"http://127.0.0.1:{_flag(port_flags, '--victoria-metrics-port')}"
+        assert _remote_written_jobs(vm_url) & set(scraped), "no remote_write from Prometheus to VictoriaMetrics"
 
         again = _soakwatch("up", *base, "--config-dir", str(config_dir), *port_flags)
         assert again.returncode == 1 and "already running" in again.stderr
