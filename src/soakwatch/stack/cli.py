@@ -72,31 +72,35 @@ def _check_ports(listening: dict[str, int]) -> None:
 
 def _plan(args: argparse.Namespace, ports: dict[str, int], home: Path, configs: dict[str, Path]) -> list[Server]:
     """The servers to start, in order (binaries are looked up here, before anything starts)."""
-    env = {**os.environ, state.STATE_DIR_ENV: str(home.parent)}
-    nats_url = f"nats://127.0.0.1:{ports['nats']}"
     plan = [
         servers.nats_server(home, ports["nats"], ports["nats_monitor"]),
         servers.pushgateway(home, ports["pushgateway"]),
         servers.alertmanager(home, configs["alertmanager"], ports["alertmanager"]),
     ]
-    if args.alert_log:
-        out = home.parent / "alerts.jsonl"
-        plan.append(servers.soakwatch_command(
-            "alert-log", ["alert-log", "--listen", f"127.0.0.1:{ports['alert_log']}", "--out", str(out)],
-            home, ports["alert_log"], ready_path="/-/ready", env=env))
+    commands = _soakwatch_commands(args, ports, home)
+    if "alert-log" in commands:
+        plan.append(commands.pop("alert-log"))  # before Prometheus, so no early notification is lost
     if args.with_victoria_metrics:
         plan.append(servers.victoria_metrics(home, ports["victoria_metrics"]))
     plan.append(servers.prometheus(home, configs["prometheus"], ports["prometheus"]))
-    if args.probe:
-        plan.append(servers.soakwatch_command(
-            "probe", ["probe", "--nats-url", nats_url, "--web.listen-address", f"127.0.0.1:{ports['probe']}"],
-            home, ports["probe"], env=env))
-    if args.exporter:
-        plan.append(servers.soakwatch_command(
-            "exporter", ["export", "--config", args.exporter_config, "--nats-url", nats_url,
-                         "--web.listen-address", f"127.0.0.1:{ports['exporter']}"],
-            home, ports["exporter"], env=env))
-    return plan
+    return plan + list(commands.values())
+
+
+def _soakwatch_commands(args: argparse.Namespace, ports: dict[str, int], home: Path) -> dict[str, Server]:
+    """The alert log, probe and exporter that are switched on, as ``python -m soakwatch`` processes."""
+    env = {**os.environ, state.STATE_DIR_ENV: str(home.parent)}  # the exporter's demo config reads it
+    nats_url = f"nats://127.0.0.1:{ports['nats']}"
+    argv = {
+        "alert-log": ["alert-log", "--listen", f"127.0.0.1:{ports['alert_log']}",
+                      "--out", str(home.parent / "alerts.jsonl")],
+        "probe": ["probe", "--nats-url", nats_url, "--web.listen-address", f"127.0.0.1:{ports['probe']}"],
+        "exporter": ["export", "--config", args.exporter_config, "--nats-url", nats_url,
+                     "--web.listen-address", f"127.0.0.1:{ports['exporter']}"],
+    }
+    wanted = {"alert-log": (args.alert_log, "alert_log", "/-/ready"), "probe": (args.probe, "probe", "/metrics"),
+              "exporter": (args.exporter, "exporter", "/metrics")}
+    return {name: servers.soakwatch_command(name, argv[name], home, ports[key], ready_path=path, env=env)
+            for name, (on, key, path) in wanted.items() if on}
 
 
 def _record(server: Server) -> dict[str, Any]:
@@ -104,8 +108,7 @@ def _record(server: Server) -> dict[str, Any]:
     pid = server.process.pid
     return {
         "name": server.name, "pid": pid, "create_time": state.process_identity(pid), "url": server.url,
-        "ready_url": server.ready_url,
-        "log": str(server.log_path), "argv": server.argv,
+        "ready_url": server.ready_url, "log": str(server.log_path), "argv": server.argv,
     }
 
 
