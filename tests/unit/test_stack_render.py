@@ -105,3 +105,9 @@ def test_compose_moves_default_addresses_of_other_jobs_to_service_names():
     jobs = {job["job_name"]: job for job in out["scrape_configs"]}
     assert jobs["alertmanager"]["static_configs"] == [{"targets": ["alertmanager:9093", "127.0.0.1:9999"]}]
     assert out["rule_files"][0] == "/etc/soakwatch/prometheus/rules/*.yml"
+
+
+def test_render_config_command_without_configs_is_a_config_error(tmp_path, capsys):
+    assert render.main(["--config-dir", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "invalid config: --config-dir" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,7 +207,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch render-config
         targets = compose_targets() if args.hosts == "compose" else local_targets(_default_ports())
         written = render_all(config_dir, args.out, targets)
     except ConfigError as exc:
-        parser.exit(2, f"{prog}: {exc}\n")
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
     for path in written.values():
         print(f"wrote {path}")
     return 0
