@@ -15,6 +15,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("soakwatch.bench.cli:main", "benchmark NATS pub/sub, request/reply and JetStream; compare reports"),
     "export": ("soakwatch.exporters.export_cli:main", "serve the soak exporter's /metrics (--config soak.yaml)"),
     "parity": ("soakwatch.exporters.parity_cli:main", "compare the JSONL and SQLite signal sinks (parity_diff.json)"),
+    "up": ("soakwatch.stack.cli:up", "start the monitoring stack from local binaries, in the background"),
+    "status": ("soakwatch.stack.cli:status", "show the local stack's processes, URLs and health"),
+    "down": ("soakwatch.stack.cli:down", "stop the local stack; nothing is left running"),
+    "dashboards": ("soakwatch.dashboards.cli:main", "rebuild the Grafana dashboards (--write) or check them (--check)"),
+    "render-config": ("soakwatch.stack.render:main", "render prometheus.yml/alertmanager.yml for compose or local"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"

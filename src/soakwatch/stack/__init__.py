@@ -8,9 +8,11 @@ from soakwatch.stack.servers import (
     alertmanager,
     find_binary,
     free_port,
+    http_ok,
     nats_server,
     prometheus,
     pushgateway,
+    soakwatch_command,
     victoria_metrics,
 )
 
@@ -22,8 +24,10 @@ __all__ = [
     "alertmanager",
     "find_binary",
     "free_port",
+    "http_ok",
     "nats_server",
     "prometheus",
     "pushgateway",
+    "soakwatch_command",
     "victoria_metrics",
 ]

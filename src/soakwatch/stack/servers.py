@@ -12,10 +12,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,7 @@ class Server:
     url: str
     ports: dict[str, int] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    env: Mapping[str, str] | None = None  # None: inherit this process's environment
 
     def start(self, timeout: float = 20.0) -> Server:
         """Start the process and wait until ``ready_url`` answers 200."""
@@ -100,7 +102,7 @@ class Server:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True, env=None if self.env is None else dict(self.env),
             )
         self._wait_ready(timeout)
         return self
@@ -230,3 +232,15 @@ def victoria_metrics(state_dir: Path, port: int | None = None, extra_args: Seque
     url = f"http://127.0.0.1:{port}"
     return Server("victoria-metrics", argv, f"{url}/health", state_dir / "victoria-metrics.log", url=url,
                   ports={"http": port})
+
+
+def soakwatch_command(
+    name: str, args: Sequence[str], state_dir: Path, port: int, ready_path: str = "/metrics",
+    env: Mapping[str, str] | None = None,
+) -> Server:
+    """``python -m soakwatch <args>`` serving HTTP on 127.0.0.1:``port``, ready when ``ready_path`` answers 2xx."""
+    url = f"http://127.0.0.1:{port}"
+    return Server(
+        name, [sys.executable, "-m", "soakwatch", *args], f"{url}{ready_path}", state_dir / f"{name}.log",
+        url=url, ports={"http": port}, env=env,
+    )

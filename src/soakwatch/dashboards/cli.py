@@ -1,0 +1,48 @@
+"""`soakwatch dashboards --write|--check`: rebuild the Grafana dashboards and write or compare their JSON."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "grafana" / "dashboards"  # the checkout's grafana/dashboards
+
+
+def stale(directory: Path) -> list[str]:
+    """Names of the dashboard files in ``directory`` that are missing or differ from a fresh build."""
+    from soakwatch.dashboards.build import render_all
+
+    drifted = []
+    for name, text in render_all().items():
+        path = directory / name
+        if not path.is_file() or path.read_text() != text:
+            drifted.append(name)
+    return drifted
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "soakwatch dashboards") -> int:
+    """Write the dashboards, or check the checked-in JSON; --check exits 1 when a file drifted."""
+    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="write every dashboard's JSON")
+    mode.add_argument("--check", action="store_true", help="fail when a checked-in dashboard differs from the code")
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"dashboard folder; default {DEFAULT_DIR}")
+    args = parser.parse_args(argv)
+    try:
+        from soakwatch.dashboards.build import render_all
+    except ImportError as exc:
+        print(f"{prog}: needs grafana-foundation-sdk==1769699379!11.6.0 (pip install 'soakwatch[grafana]'): {exc}",
+              file=sys.stderr)
+        return 2
+    if args.check:
+        drifted = stale(args.dir)
+        for name in drifted:
+            print(f"{prog}: {args.dir / name} is out of date; run `soakwatch dashboards --write`", file=sys.stderr)
+        return 1 if drifted else 0
+    args.dir.mkdir(parents=True, exist_ok=True)
+    for name, text in render_all().items():
+        (args.dir / name).write_text(text)
+        print(f"wrote {args.dir / name}")
+    return 0

@@ -1,0 +1,51 @@
+"""What `soakwatch up` starts, in which order, with which command lines (nothing is started here)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from soakwatch.stack import cli, servers, state
+
+
+def _plan(tmp_path: Path, *flags: str) -> dict[str, servers.Server]:
+    args = cli._up_parser("soakwatch up").parse_args(["--probe-port", "7001", "--exporter-port", "7002",
+                                                      "--alert-log-port", "7003", "--nats-port", "7004", *flags])
+    _, ports = cli._ports(args)
+    configs = {"prometheus": tmp_path / "p.yml", "alertmanager": tmp_path / "a.yml"}
+    return {s.name: s for s in cli._plan(args, ports, tmp_path / "stack", configs)}
+
+
+def test_every_part_in_start_order_with_its_readiness(tmp_path):
+    plan = _plan(tmp_path, "--with-victoria-metrics")
+    assert list(plan) == ["nats-server", "pushgateway", "alertmanager", "alert-log", "victoria-metrics",
+                          "prometheus", "probe", "exporter"]
+    assert plan["probe"].ready_url == "http://127.0.0.1:7001/metrics"
+    assert plan["exporter"].ready_url == "http://127.0.0.1:7002/metrics"
+    assert plan["alert-log"].ready_url == "http://127.0.0.1:7003/-/ready"
+
+
+def test_soakwatch_commands_run_with_this_python_and_the_agreed_flags(tmp_path):
+    plan = _plan(tmp_path, "--exporter-config", "my.yml")
+    prefix = [sys.executable, "-m", "soakwatch"]
+    assert plan["probe"].argv == [*prefix, "probe", "--nats-url", "nats://127.0.0.1:7004",
+                                  "--web.listen-address", "127.0.0.1:7001"]
+    assert plan["exporter"].argv == [*prefix, "export", "--config", "my.yml", "--nats-url", "nats://127.0.0.1:7004",
+                                     "--web.listen-address", "127.0.0.1:7002"]
+    assert plan["alert-log"].argv == [*prefix, "alert-log", "--listen", "127.0.0.1:7003",
+                                      "--out", str(tmp_path / "alerts.jsonl")]
+    assert plan["exporter"].env is not None and plan["exporter"].env[state.STATE_DIR_ENV] == str(tmp_path)
+
+
+def test_switches_leave_parts_out_but_keep_their_ports_as_scrape_targets(tmp_path):
+    plan = _plan(tmp_path, "--no-probe", "--no-exporter", "--no-alert-log")
+    assert list(plan) == ["nats-server", "pushgateway", "alertmanager", "prometheus"]
+    args = cli._up_parser("soakwatch up").parse_args(["--no-probe", "--probe-port", "7001"])
+    listening, ports = cli._ports(args)
+    assert "probe" not in listening and ports["probe"] == 7001
+
+
+def test_port_flags_also_read_the_environment(monkeypatch):
+    monkeypatch.setenv("SOAKWATCH_PROMETHEUS_PORT", "19999")
+    _, ports = cli._ports(cli._up_parser("soakwatch up").parse_args([]))
+    assert ports["prometheus"] == 19999 and ports["alertmanager"] == 9093
