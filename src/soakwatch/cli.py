@@ -11,6 +11,7 @@ from soakwatch import __version__
 # subcommand -> ("module:function", one-line help). Each target is ``main(argv) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("soakwatch.exporters.probe_cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
+    "verify": ("soakwatch.verify.cli:main", "verdict on a soak window from Prometheus, with evidence (verify-soak)"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"
