@@ -32,9 +32,15 @@ def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client
         "source_manifest.json": manifest.source_manifest(verdict.url, settings, q, tz),
         "verdict.json": json_doc.document(verdict, tz),
     }
-    documents["queries.json"] = {"prometheus_url": verdict.url, "queries": log.entries}
     for name, document in documents.items():
         (out / name).write_text(json.dumps(document, indent=2) + "\n")
+    (out / "queries.json").write_text(_queries(verdict.url, log))
     (out / "report.md").write_text(markdown.render(verdict, tz))
     (out / "report.html").write_text(html.render(verdict, tz))
     (out / "junit.xml").write_text(junit.render(verdict, tz))
+
+
+def _queries(url: str, log: QueryLog) -> str:
+    """One query per line, so a reviewer can grep and diff the audit trail."""
+    lines = ",\n".join(json.dumps(entry, separators=(",", ":")) for entry in log.entries)
+    return f'{{"prometheus_url": {json.dumps(url)}, "queries": [\n{lines}\n]}}\n'

@@ -106,10 +106,11 @@ def evaluate(criterion: Criterion, q: Querier, settings: Settings) -> CriterionR
     coverage = measure_coverage(criterion, q)
     measurement = criterion.measure(q) if coverage else Measurement()
     keys = _keys(criterion, settings, coverage, measurement)
-    checks = [_check_result(c, measurement, keys) for c in criterion.checks]
+    checks = [_check_result(c, q.render(c.query), measurement, keys) for c in criterion.checks]
     statuses = {k: _key_status(k, coverage, checks, settings.min_coverage, criterion.severity) for k in keys}
     notes = list(measurement.notes) or ([] if coverage else ["no series in the window"])
-    notes += [f"{k or 'data'}: coverage {coverage.get(k, 0.0):.0%}" for k, s in statuses.items() if s == NO_DATA]
+    notes += [f"{k or 'data'}: coverage {coverage[k]:.0%} of the window" for k, s in statuses.items()
+              if s == NO_DATA and k in coverage]
     series = [Series(labels, points) for labels, points in q.range(criterion.series)] if coverage else []
     return CriterionResult(
         criterion.id, criterion.description, criterion.severity, _overall(statuses), checks, statuses, coverage,
@@ -137,18 +138,18 @@ def _keys(criterion: Criterion, settings: Settings, coverage: dict[str, float], 
     return expected + sorted(seen - set(expected))
 
 
-def _check_result(check: Check, m: Measurement, keys: list[str]) -> CheckResult:
+def _check_result(check: Check, query: str, m: Measurement, keys: list[str]) -> CheckResult:
     values = {k: m.values.get(check.name, {}).get(k) for k in keys}
     failed = [k for k, v in values.items() if finite(v) and not check.passes(v)]  # type: ignore[arg-type]
-    return CheckResult(check.name, check.query, check.op, check.threshold, check.unit, values, failed)
+    return CheckResult(check.name, query, check.op, check.threshold, check.unit, values, failed)
 
 
 def _key_status(key: str, coverage: dict[str, float], checks: list[CheckResult], floor: float, severity: str) -> str:
+    if coverage.get(key, 0.0) < floor:
+        return NO_DATA
     if any(key in c.failed for c in checks):
         return WARN if severity == "warning" else FAIL
-    if coverage.get(key, 0.0) < floor or not all(finite(c.values.get(key)) for c in checks):
-        return NO_DATA
-    return PASS
+    return PASS if all(finite(c.values.get(key)) for c in checks) else NO_DATA
 
 
 def _overall(statuses: dict[str, str]) -> str:

@@ -80,7 +80,7 @@ def alerts(q: Querier, tz: tzinfo) -> list[dict[str, Any]]:
             found.append({
                 "rule_name": labels.get("alertname", ""), "level": labels.get("severity", ""),
                 "trigger_time": q.window.iso(began, tz),
-                "recovery_time": None if ended >= q.window.end else q.window.iso(ended, tz),
+                "recovery_time": None if ended >= q.window.end else q.window.iso(ended - reach, tz),
                 "details": details,
             })
     return sorted(found, key=lambda a: (a["trigger_time"], a["rule_name"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from soakwatch.verify.criteria.base import WHOLE
+from soakwatch.verify.criteria.base import OPS, WHOLE
 from soakwatch.verify.engine import CheckResult, CriterionResult
 
 MIB = 1024.0 * 1024.0
@@ -32,6 +32,8 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def threshold(check: CheckResult) -> str:
+    if check.unit == "bool":
+        return f"{check.name} {'yes' if OPS[check.op](1.0, check.threshold) else 'no'}"
     return f"{check.name} {check.op} {fmt(check.threshold, check.unit)}"
 
 
