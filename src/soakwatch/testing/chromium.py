@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -46,10 +47,8 @@ class Chromium:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        try:
+        with contextlib.suppress(OSError, TimeoutError, RuntimeError):
             self.send("Browser.close")
-        except (OSError, TimeoutError, RuntimeError):
-            pass
         try:
             self.process.wait(10)
         except subprocess.TimeoutExpired:

@@ -90,7 +90,7 @@ def _override(base: Criterion, entry: dict[str, Any], field: str) -> Criterion:
     if "threshold" in entry:
         _require(len(base.checks) == 1, f"{field}.threshold",
                  f"is ambiguous: {base.id} has several checks, use thresholds: {{{_names(base)}}}")
-        thresholds[base.checks[0].name] = entry["threshold"]
+        thresholds[base.checks[0].name] = _number(entry["threshold"], f"{field}.threshold")
     names = {c.name for c in base.checks}
     for name in thresholds:
         _require(name in names, f"{field}.thresholds.{name}", f"is not a check of {base.id} (checks: {_names(base)})")

@@ -30,7 +30,7 @@ class CheckResult:
     failed: list[str] = field(default_factory=list)
 
     def worst(self) -> float | None:
-        known = [v for v in self.values.values() if finite(v)]
+        known = [v for v in self.values.values() if v is not None and finite(v)]
         if not known:
             return None
         return min(known) if self.op in (">=", ">") else max(known)
@@ -140,7 +140,7 @@ def _keys(criterion: Criterion, settings: Settings, coverage: dict[str, float], 
 
 def _check_result(check: Check, query: str, m: Measurement, keys: list[str]) -> CheckResult:
     values = {k: m.values.get(check.name, {}).get(k) for k in keys}
-    failed = [k for k, v in values.items() if finite(v) and not check.passes(v)]  # type: ignore[arg-type]
+    failed = [k for k, v in values.items() if v is not None and finite(v) and not check.passes(v)]
     return CheckResult(check.name, query, check.op, check.threshold, check.unit, values, failed)
 
 

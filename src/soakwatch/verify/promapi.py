@@ -76,6 +76,14 @@ def _read_secret(path: Path, flag: str) -> str:
     return value
 
 
+def _url_credentials(parts: urllib.parse.SplitResult) -> dict[str, str]:
+    """Basic auth from ``https://user:password@host`` when no auth flag is given."""
+    if not parts.username:
+        return {}
+    pair = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+    return {"Authorization": f"Basic {base64.b64encode(pair.encode()).decode()}"}
+
+
 def redact_url(url: str) -> str:
     """``url`` without user info or query string, safe to print and record."""
     parts = urllib.parse.urlsplit(url)
@@ -95,7 +103,7 @@ class PromClient:
         self.url = redact_url(url)
         self.timeout = timeout
         auth = auth or Auth()
-        self._headers = {"Accept": "application/json", **auth.headers()}
+        self._headers = {"Accept": "application/json", **(auth.headers() or _url_credentials(parts))}
         self._context = auth.ssl_context() if parts.scheme == "https" else None
 
     def query(self, expr: str, at: float) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from conftest import BASE, backfill, start_prometheus
+from verify_support import BASE, backfill, start_prometheus
 
 from soakwatch.stack import Server
 from soakwatch.testing.soak_history import LENGTH, build

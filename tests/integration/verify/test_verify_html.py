@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Soaks
+from verify_support import Soaks
 
 from soakwatch.testing.chromium import Chromium
 from soakwatch.verify.bundle import FILES
-from soakwatch.verify.criteria import ORDER
 from soakwatch.verify.cli import main
+from soakwatch.verify.criteria import ORDER
 
 PLOTS = """Array.from(document.querySelectorAll('section')).map(s => {
   const svg = s.querySelector('svg.plot'); const box = svg.getBoundingClientRect();

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Soaks, start_prometheus
+from verify_support import Soaks, start_prometheus
 
 from soakwatch.cli import main as soakwatch_main
 from soakwatch.stack import free_port

@@ -6,7 +6,7 @@ import json
 import urllib.request
 from pathlib import Path
 
-from conftest import BASE
+from verify_support import BASE
 
 from soakwatch.stack import victoria_metrics
 from soakwatch.testing.soak_history import LENGTH, build
