@@ -70,7 +70,10 @@ def _ids(values: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     parser = build_parser(prog)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors: argparse has printed the message
+        return int(exc.code or 0)
     try:
         return _verify(args)
     except ConfigError as exc:

@@ -1,7 +1,8 @@
-"""verify-soak against a real Prometheus that requires basic auth (``--web.config.file``)."""
+"""verify-soak against a real Prometheus that requires basic auth or serves TLS (``--web.config.file``)."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,19 +18,38 @@ from soakwatch.verify.promapi import Auth, PromClient, wait_ready
 USER, PASSWORD = "soak", "s3cret-Pa55word"
 
 
+def guarded_prometheus(workdir: Path, web_config: str, auth: Auth, scheme: str = "http") -> Server:
+    """A Prometheus on the passing history behind ``web_config``; readiness is polled with ``auth``."""
+    web = workdir / "web.yml"
+    web.write_text(web_config)
+    server = start_prometheus(workdir, backfill(build(BASE), workdir), extra=(f"--web.config.file={web}",))
+    server.url = server.url.replace("http://", f"{scheme}://")
+    client = PromClient(server.url, auth)
+    server._wait_ready = lambda timeout: wait_ready(client, timeout)  # type: ignore[method-assign]
+    return server
+
+
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("guarded")
-    web = workdir / "web.yml"
     digest = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    web.write_text(f"basic_auth_users:\n  {USER}: {digest}\n")
-    server = start_prometheus(workdir, backfill(build(BASE), workdir), extra=(f"--web.config.file={web}",))
     password = workdir / "password"
     password.write_text(PASSWORD + "\n")
-    client = PromClient(server.url, Auth(basic_user=USER, basic_password_file=password))
-    server._wait_ready = lambda timeout: wait_ready(client, timeout)  # type: ignore[method-assign]
-    with server:
+    auth = Auth(basic_user=USER, basic_password_file=password)
+    with guarded_prometheus(workdir, f"basic_auth_users:\n  {USER}: {digest}\n", auth) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    workdir = tmp_path_factory.mktemp("tls")
+    cert, key = workdir / "cert.pem", workdir / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    web = f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"
+    with guarded_prometheus(workdir, web, Auth(ca_file=cert), scheme="https") as server:
+        yield server, cert
 
 
 def args(server: Server, *extra: str) -> list[str]:
@@ -68,3 +88,21 @@ def test_missing_password_file_is_a_config_error(guarded: Server, tmp_path: Path
     code = main(args(guarded, "--basic-auth-user", USER, "--basic-auth-password-file", str(tmp_path / "nope")))
     assert code == 2
     assert "invalid config: --basic-auth-password-file must be a readable file" in capsys.readouterr().err
+
+
+def test_tls_with_the_ca_file_passes(tls, capsys):
+    server, cert = tls
+    assert main(args(server, "--ca-file", str(cert), "--only", "tick_rate")) == 0
+    assert capsys.readouterr().out.rstrip().endswith("verdict: PASS (1/1 criteria passed)")
+
+
+def test_tls_without_the_ca_is_unreachable_naming_the_reason(tls, capsys):
+    server, _ = tls
+    assert main(args(server, "--only", "tick_rate")) == 2
+    err = capsys.readouterr().err
+    assert f"prometheus unreachable at {server.url}" in err and "CERTIFICATE_VERIFY_FAILED" in err
+
+
+def test_tls_insecure_skip_verify(tls, capsys):
+    server, _ = tls
+    assert main(args(server, "--insecure-skip-verify", "--only", "tick_rate")) == 0
