@@ -1,8 +1,8 @@
 """Deterministic soak histories as OpenMetrics (for ``promtool tsdb create-blocks-from openmetrics``).
 
-A history is 65 minutes of every soak_* series the verifier reads, sampled
-every 15 s: five minutes of lead-in, then the 60-minute window that ends at
-``start + 3900``. ``build(start, breaks=...)`` breaks exactly one pass
+A history is every soak_* series the verifier reads, sampled every 15 s: five
+minutes of lead-in, then the window (60 minutes by default) that ends at
+``start + LEAD_IN + window_seconds``. ``build(start, breaks=...)`` breaks exactly one pass
 criterion on purpose; ``minutes_present`` cuts the data short for coverage tests.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 
 from soakwatch.contract import PROCESSES, SHUTDOWN_ORDER
 
@@ -88,15 +87,16 @@ def _num(value: float) -> str:
     return repr(float(value)) if value != int(value) else str(int(value))
 
 
-def build(start: float, breaks: str | None = None, minutes_present: tuple[float, float] = (0, LENGTH / 60),
-          history: History | None = None) -> History:
-    """One 65-minute run starting at ``start``; ``breaks`` names the criterion to violate."""
+def build(start: float, breaks: str | None = None, minutes_present: tuple[float, float] | None = None,
+          history: History | None = None, window_seconds: int = 3600) -> History:
+    """One run starting at ``start`` (lead-in, then the window); ``breaks`` names the criterion to violate."""
     if breaks is not None and breaks not in BREAKABLE:
         raise ValueError(f"breaks must be one of {', '.join(BREAKABLE)}, got {breaks!r}")
-    h = history or History()
-    first, last = minutes_present[0] * 60, minutes_present[1] * 60
-    sim = _Run(start, breaks)
-    for step in range(LENGTH // INTERVAL + 1):
+    h = history if history is not None else History()
+    length = LEAD_IN + window_seconds
+    first, last = (minutes_present[0] * 60, minutes_present[1] * 60) if minutes_present else (0, length)
+    sim = _Run(start, breaks, length)
+    for step in range(length // INTERVAL + 1):
         rel = step * INTERVAL
         sim.advance(rel)
         if first <= rel <= last:
@@ -104,17 +104,10 @@ def build(start: float, breaks: str | None = None, minutes_present: tuple[float,
     return h
 
 
-def build_many(runs: Iterable[tuple[float, str | None]]) -> History:
-    h = History()
-    for start, breaks in runs:
-        build(start, breaks, history=h)
-    return h
-
-
 class _Run:
     """The state of one simulated run, advanced in 15 s steps."""
 
-    def __init__(self, start: float, breaks: str | None) -> None:
+    def __init__(self, start: float, breaks: str | None, length: int) -> None:
         self.start, self.breaks = start, breaks
         self.c: dict[str, float] = defaultdict(float)
         self.restart_at = LEAD_IN + 1800
@@ -122,7 +115,7 @@ class _Run:
         order = list(SHUTDOWN_ORDER)
         if breaks == "shutdown_order":
             order.reverse()
-        self.exit_at = {p: LENGTH - 30 + 2 * i for i, p in enumerate(order)}
+        self.exit_at = {p: length - 30 + 2 * i for i, p in enumerate(order)}
 
     def advance(self, rel: float) -> None:
         if rel == 0:
