@@ -106,3 +106,11 @@ def test_only_and_skip():
         select(settings, [], ["nope"])
     with pytest.raises(ConfigError, match="leave no criterion"):
         select(settings, ["tick_rate"], ["tick_rate"])
+
+
+def test_every_criterion_is_documented(repo_root: Path):
+    doc = (repo_root / "docs" / "criteria.md").read_text()
+    for criterion in REGISTRY.values():
+        assert f"### `{criterion.id}`" in doc
+        for check in criterion.checks:
+            assert f"| `{check.name}` |" in doc, f"{criterion.id}.{check.name} missing from docs/criteria.md"
