@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from soakwatch.stack import Server, find_binary, prometheus
 from soakwatch.testing.soak_history import BREAKABLE, LENGTH, History, build
@@ -30,6 +32,11 @@ class Soaks:
 
     def until(self, scenario: str) -> str:
         return str(BASE + SCENARIOS.index(scenario) * SPACING + LENGTH)
+
+    def at(self, scenario: str, seconds: float, tz: str = "Asia/Tokyo") -> str:
+        """ISO time of ``seconds`` after the start of ``scenario``'s history."""
+        moment = BASE + SCENARIOS.index(scenario) * SPACING + seconds
+        return datetime.fromtimestamp(moment, ZoneInfo(tz)).isoformat(timespec="seconds")
 
     def args(self, scenario: str, *extra: str) -> list[str]:
         return ["--prometheus-url", self.url, "--since", "60m", "--until", self.until(scenario), *extra]

@@ -50,7 +50,9 @@ class _SinkParity(Criterion):
         for field, value in parity(counts).items():
             m.set(f"{field}_diff", WHOLE, value)
         if counts:
-            m.notes.append(", ".join(f"{sink} {kind} {counts[sink, kind]:.0f}" for sink, kind in sorted(counts)))
+            m.notes.append("total/confirm/strong: " + ", ".join(
+                f"{sink} " + "/".join(f"{counts.get((sink, kind), 0):.0f}" for kind in ("total", "confirm", "strong"))
+                for sink in SINKS))
         return m
 
 
