@@ -95,3 +95,11 @@ def test_value_formatting():
     assert values.fmt(12.0, "seconds") == "12 s"
     assert values.fmt(600 * 2**20, "bytes") == "600.0 MB"
     assert values.fmt(None, "count") == values.fmt(math.nan, "count") == "-"
+
+
+def test_legend_drops_the_shared_prefix_and_total():
+    names = [{"__name__": f"soak_harvester_{n}_total"} for n in ("queue_dropped", "reconnects")]
+    out = svg.plot([Series(labels, [(WINDOW.start, 0.0), (WINDOW.end, 1.0)]) for labels in names], 0.0, "count",
+                   WINDOW, UTC, "t")
+    assert ">queue_dropped<" in out and ">reconnects<" in out
+    assert ">0.5<" in out  # axis ticks keep digits that the count format would round away

@@ -14,6 +14,7 @@ from soakwatch.verify.window import Window
 WIDTH, HEIGHT = 760, 240
 LEFT, RIGHT, TOP, BOTTOM = 90, 150, 12, 28
 Scale = Callable[[float], float]
+MAX_LEGEND = 12
 PALETTE = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2", "#7f7f7f")
 
 
@@ -23,15 +24,18 @@ def plot(series: list[Series], threshold: float | None, unit: str, window: Windo
     sx = _scale(window.start, window.end, LEFT, WIDTH - RIGHT)
     sy = _scale(low, high, HEIGHT - BOTTOM, TOP)
     parts = [f'<svg class="plot" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-             f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
+             f'viewBox="0 0 {WIDTH} {HEIGHT}" style="max-width:100%;height:auto" role="img" '
+             f'aria-label="{escape(title)}">',
              f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HEIGHT - TOP - BOTTOM}" '
              'fill="#fafafa" stroke="#ccc"/>']
     parts += _y_axis(low, high, sy, unit) + _x_axis(window, sx, tz)
+    names = _labels(series)
     for index, item in enumerate(series):
         color = PALETTE[index % len(PALETTE)]
         parts += [f'<polyline class="series" fill="none" stroke="{color}" stroke-width="1.5" points="{pts}"/>'
                   for pts in _segments(item.points, sx, sy)]
-        parts.append(_legend(index, color, _label(item)))
+        if index < MAX_LEGEND:
+            parts.append(_legend(index, color, names[index]))
     if threshold is not None and math.isfinite(threshold):
         y = sy(threshold)
         parts.append(f'<line class="threshold" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -81,7 +85,7 @@ def _y_axis(low: float, high: float, sy: Scale, unit: str) -> list[str]:
         y = sy(v)
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end" fill="#555">'
-                   f'{escape(fmt(v, unit))}</text>')
+                   f'{escape(_tick(v, unit))}</text>')
     return out
 
 
@@ -102,6 +106,17 @@ def _legend(index: int, color: str, label: str) -> str:
             f'<text x="{x + 14}" y="{y - 3}" font-size="11" fill="#333">{escape(label[:20])}</text>')
 
 
-def _label(series: Series) -> str:
-    labels = series.labels
-    return ", ".join(f"{v}" for k, v in sorted(labels.items())) or "value"
+def _labels(series: list[Series]) -> list[str]:
+    """Legend texts: label values, without the prefix all series share (``soak_harvester_``) or ``_total``."""
+    texts = [", ".join(v for _, v in sorted(item.labels.items())) or "value" for item in series]
+    prefix = ""
+    if len(texts) > 1:
+        first, last = min(texts), max(texts)
+        shared = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first))
+        prefix = first[: first[:shared].rfind("_") + 1]
+    return [text.removeprefix(prefix).removesuffix("_total") for text in texts]
+
+
+def _tick(value: float, unit: str) -> str:
+    """Axis labels keep three significant digits where the value format would round them away."""
+    return f"{value:.3g}" if unit in ("count", "bool", "") else fmt(value, unit)
