@@ -29,9 +29,9 @@ def verdict(*results, strict=False):
 def test_text_is_a_table_with_the_verdict_last():
     out = FORMATTERS["text"](verdict(result("tick_rate", "pass"), result("resources", "fail", per_process=True)), UTC)
     lines = out.rstrip("\n").splitlines()
-    assert lines[2].split() == ["CRITERION", "RESULT", "MEASURED", "THRESHOLD", "DETAIL"]
-    assert lines[3].split()[:2] == ["tick_rate", "PASS"]
-    assert "failed: signal (fail)" in lines[4]
+    assert lines[2].split() == ["CRITERION", "RESULT", "CHECK", "MEASURED", "THRESHOLD", "DETAIL"]
+    assert lines[3].split() == ["tick_rate", "PASS", "rate", "6,000", "msgs/s", ">=", "5,000", "msgs/s"]
+    assert "failed: signal (fail)" in lines[4] and "1 msgs/s (fail)" in lines[4]
     assert lines[-1] == "verdict: FAIL (1/2 criteria passed; failed: resources)"
     assert "\x1b[" not in out
 
