@@ -33,7 +33,7 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
 
 def _rows(result: CriterionResult) -> list[tuple[str, ...]]:
     """The criterion's first check with its ID, result and detail; one more line per further check."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for index, check in enumerate(result.checks):
         first = index == 0
         measured = values.fmt(check.worst(), check.unit) + (f" ({_BREACH[result.severity]})" if check.failed else "")
