@@ -106,6 +106,9 @@ def test_only_and_skip():
         select(settings, [], ["nope"])
     with pytest.raises(ConfigError, match="leave no criterion"):
         select(settings, ["tick_rate"], ["tick_rate"])
+    disabled = parse_settings({"criteria": {"tick_rate": {"enabled": False}}})
+    with pytest.raises(ConfigError, match="--only names 'tick_rate', which the criteria file disables"):
+        select(disabled, ["tick_rate"], [])
 
 
 def test_every_criterion_is_documented(repo_root: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -58,6 +59,9 @@ def select(settings: Settings, only: list[str], skip: list[str]) -> Settings:
         for cid in ids:
             if cid not in known:
                 raise ConfigError(flag, f"names an unknown criterion {cid!r} (known: {', '.join(known)})")
+    for cid in wanted:
+        if cid in settings.disabled:
+            raise ConfigError("--only", f"names {cid!r}, which the criteria file disables")
     chosen = tuple(c for c in settings.criteria if (not wanted or c.id in wanted) and c.id not in skipped)
     if not chosen:
         raise ConfigError("--only/--skip", "leave no criterion to check")
@@ -96,7 +100,8 @@ def _verify(args: argparse.Namespace) -> int:
     verdict = engine.run(client, window, settings, log, strict=args.strict)
     if args.out:
         bundle.write(args.out, verdict, settings, log, client, tz)
-    sys.stdout.write(FORMATTERS[args.format](verdict, tz, color=sys.stdout.isatty()))
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    sys.stdout.write(FORMATTERS[args.format](verdict, tz, color=color))
     return verdict.exit_code
 
 
