@@ -28,7 +28,7 @@ def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client
     q = Querier(client, verdict.window, log, "evidence")
     documents: dict[str, Any] = {
         "run_manifest.json": manifest.run_manifest(q, tz),
-        "parity_diff.json": manifest.parity_diff(q, tz),
+        "parity_diff.json": manifest.parity_diff(q, tz, settings),
         "source_manifest.json": manifest.source_manifest(verdict.url, settings, q, tz),
         "verdict.json": json_doc.document(verdict, tz),
     }

@@ -9,8 +9,9 @@ from typing import Any
 from soakwatch import __version__
 from soakwatch.contract import SHUTDOWN_ORDER
 from soakwatch.verify.config import Settings
+from soakwatch.verify.criteria import REGISTRY
 from soakwatch.verify.criteria.base import finite
-from soakwatch.verify.criteria.pipeline import SINK_COUNTS, SINKS, parity
+from soakwatch.verify.criteria.pipeline import PARITY_FIELDS, SINKS, parity, parity_query, sink_counts
 from soakwatch.verify.criteria.processes import MIB, exited
 from soakwatch.verify.querier import Querier
 
@@ -96,24 +97,31 @@ def _intervals(times: list[float], gap: float) -> list[tuple[float, float]]:
     return [(a, b) for a, b in spans]
 
 
-def parity_diff(q: Querier, tz: tzinfo) -> dict[str, Any]:
+ALIGNMENT = ("diffs: the exporter's soak_sink_parity_diff_ratio (records whose whole second both sinks have "
+             "reached) as it stood at the window's end; jsonl/sqlite: increase(soak_sink_signals_total) over the "
+             "window, both sinks in one query at the same evaluation time")
+
+
+def parity_diff(q: Querier, tz: tzinfo, settings: Settings) -> dict[str, Any]:
     """``total_diff_pct``, ``confirm_diff_pct``, ``strong_ratio_diff_pct`` and the window alignment used."""
-    counts = {(labels.get("sink", ""), labels.get("kind", "")): v for labels, v in q.instant(SINK_COUNTS)}
-    diffs = parity(counts)
-    pct = {f"{field}_diff_pct": None if math.isnan(v) else round(v * 100, 4) for field, v in diffs.items()}
-    return {
-        **pct,
-        "limit_pct": 0.5,
-        "ok": all(v is not None and v < 0.5 for v in pct.values()),
-        "counts": {sink: {kind: round(v) for (s, kind), v in sorted(counts.items()) if s == sink} for sink in SINKS},
-        "window_alignment": {
-            "start": q.window.iso(q.window.start, tz), "end": q.window.iso(q.window.end, tz),
-            "seconds": q.window.seconds, "evaluated_at": q.window.iso(q.window.end, tz),
-            "method": "both sinks counted with increase(soak_sink_signals_total) over the same window, "
-                      "in one query at the same evaluation time",
-            "query": q.render(SINK_COUNTS),
-        },
-    }
+    limits = {c.name: c.threshold * 100 for c in REGISTRY["sink_parity"].checks}
+    limits.update({c.name: c.threshold * 100 for s in settings.criteria if s.id == "sink_parity" for c in s.checks})
+    result: dict[str, Any] = {}
+    for field in PARITY_FIELDS:
+        found = [v for _, v in q.instant(parity_query(field)) if finite(v)]
+        result[f"{field}_diff_pct"] = round(found[0] * 100, 6) if found else None
+    result["threshold_pct"] = limits["total_diff"]
+    result["pass"] = all(result[f"{f}_diff_pct"] is not None and result[f"{f}_diff_pct"] < limits[f"{f}_diff"]
+                         for f in PARITY_FIELDS)
+    w = q.window
+    result["window"] = {"start": w.start, "end": w.end, "start_utc": w.iso(w.start), "end_utc": w.iso(w.end),
+                        "start_local": w.iso(w.start, tz), "end_local": w.iso(w.end, tz), "alignment": ALIGNMENT}
+    counts = sink_counts(q)
+    for sink in SINKS:
+        result[sink] = {kind: round(v) for (s, kind), v in sorted(counts.items()) if s == sink}
+    result["window_counts_diff_pct"] = {f: None if math.isnan(v) else round(v * 100, 6)
+                                        for f, v in parity(counts).items()}
+    return result
 
 
 def source_manifest(url: str, settings: Settings, q: Querier, tz: tzinfo) -> dict[str, Any]:
