@@ -25,6 +25,7 @@ class Chromium:
 
     def __init__(self, profile_dir: Path, binary: str | None = None, timeout: float = 30.0) -> None:
         self.argv = [binary or find_binary("chromium"), *FLAGS, f"--user-data-dir={profile_dir}", "about:blank"]
+        self.log_path = Path(profile_dir).with_suffix(".log")
         self.timeout = timeout
         self.events: list[dict[str, Any]] = []
         self._next_id = 0
@@ -40,8 +41,9 @@ class Chromium:
             os.dup2(high_r, 3)
             os.dup2(high_w, 4)
 
-        self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, preexec_fn=remap, pass_fds=(3, 4))
+        with open(self.log_path, "ab") as log:  # a file, not a pipe: the browser's chatter must never block it
+            self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                            preexec_fn=remap, pass_fds=(3, 4))
         os.close(to_browser_r)
         os.close(from_browser_w)
         return self
@@ -56,8 +58,6 @@ class Chromium:
             self.process.wait(10)
         os.close(self._to_browser)
         os.close(self._from_browser)
-        if self.process.stderr:
-            self.process.stderr.close()
 
     def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict[str, Any]:
         """Send one command and wait for its answer; events seen meanwhile go to ``events``."""
@@ -115,5 +115,5 @@ class Chromium:
             ready, _, _ = select.select([self._from_browser], [], [], left)
             chunk = os.read(self._from_browser, 1 << 16) if ready else b""
             if ready and not chunk:
-                raise RuntimeError(f"chromium exited with code {self.process.poll()}")
+                raise RuntimeError(f"chromium exited with code {self.process.poll()}; log: {self.log_path}")
             self._buffer += chunk
