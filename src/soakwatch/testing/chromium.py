@@ -7,7 +7,7 @@ import fcntl
 import json
 import os
 import select
-import subprocess
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,13 @@ FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--remote-debugging-pipe",
 )
+
+
+def _high(fd: int) -> int:
+    """``fd`` moved to 10 or above, so mapping the pipes onto 3 and 4 cannot clobber one with the other."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return high
 
 
 class Chromium:
@@ -32,18 +39,16 @@ class Chromium:
         self._buffer = b""
 
     def __enter__(self) -> Chromium:
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def remap() -> None:  # the browser reads commands on fd 3 and writes answers on fd 4
-            high_r = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10)
-            high_w = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
-            os.dup2(high_r, 3)
-            os.dup2(high_w, 4)
-
+        # The browser reads commands on fd 3 and writes answers on fd 4. posix_spawn maps them without running
+        # Python in the child (no preexec_fn), which stays safe when the test process has threads.
+        to_browser_r, self._to_browser = (_high(fd) for fd in os.pipe())
+        self._from_browser, from_browser_w = (_high(fd) for fd in os.pipe())
         with open(self.log_path, "ab") as log:  # a file, not a pipe: the browser's chatter must never block it
-            self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                            preexec_fn=remap, pass_fds=(3, 4))
+            self.pid = os.posix_spawn(self.argv[0], self.argv, dict(os.environ), file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, log.fileno(), 1), (os.POSIX_SPAWN_DUP2, log.fileno(), 2),
+                (os.POSIX_SPAWN_DUP2, to_browser_r, 3), (os.POSIX_SPAWN_DUP2, from_browser_w, 4),
+            ])
         os.close(to_browser_r)
         os.close(from_browser_w)
         return self
@@ -51,13 +56,22 @@ class Chromium:
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(OSError, TimeoutError, RuntimeError):
             self.send("Browser.close")
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+        if self._reap(10.0) is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self._reap(10.0)
         os.close(self._to_browser)
         os.close(self._from_browser)
+
+    def _reap(self, timeout: float) -> int | None:
+        """The exit status once the browser has exited, or None after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
 
     def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict[str, Any]:
         """Send one command and wait for its answer; events seen meanwhile go to ``events``."""
@@ -115,5 +129,5 @@ class Chromium:
             ready, _, _ = select.select([self._from_browser], [], [], left)
             chunk = os.read(self._from_browser, 1 << 16) if ready else b""
             if ready and not chunk:
-                raise RuntimeError(f"chromium exited with code {self.process.poll()}; log: {self.log_path}")
+                raise RuntimeError(f"chromium exited; its log: {self.log_path}")
             self._buffer += chunk
