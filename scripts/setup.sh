@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  nats-server prometheus prometheus-alertmanager prometheus-pushgateway victoria-metrics
+  nats-server prometheus prometheus-alertmanager prometheus-pushgateway victoria-metrics openssl
   docker-compose chromium python3-venv
 )
 

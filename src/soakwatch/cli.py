@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "down": ("soakwatch.stack.cli:down", "stop the local stack; nothing is left running"),
     "dashboards": ("soakwatch.dashboards.cli:main", "rebuild the Grafana dashboards (--write) or check them (--check)"),
     "render-config": ("soakwatch.stack.render:main", "render prometheus.yml/alertmanager.yml for compose or local"),
+    "verify": ("soakwatch.verify.cli:main", "verdict on a soak window from Prometheus, with evidence (verify-soak)"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"

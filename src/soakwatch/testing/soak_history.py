@@ -1,0 +1,220 @@
+"""Deterministic soak histories as OpenMetrics (for ``promtool tsdb create-blocks-from openmetrics``).
+
+A history is every soak_* series the verifier reads, sampled every 15 s: five
+minutes of lead-in, then the window (60 minutes by default) that ends at
+``start + LEAD_IN + window_seconds``. ``build(start, breaks=...)`` breaks exactly one pass
+criterion on purpose; ``minutes_present`` cuts the data short for coverage tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from soakwatch.contract import PROCESSES, SHUTDOWN_ORDER
+
+INTERVAL = 15
+LEAD_IN = 300
+LENGTH = LEAD_IN + 3600
+MIB = 1024 * 1024
+BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+_GOOD_CDF = (0.2, 0.5, 0.8, 0.985, 0.998, 1.0, 1.0, 1.0)
+_SLOW_CDF = (0.0, 0.02, 0.1, 0.3, 0.6, 0.9, 0.985, 1.0)
+_RSS_MB = {"harvest": 150, "signal": 200, "broker": 120, "report": 90}
+BREAKABLE = (
+    "tick_rate", "parse_gaps", "connectivity", "tick_latency", "health_green", "no_critical_alerts", "export_rate",
+    "sink_parity", "harvester_slo", "resources", "memory_growth", "restart_recovery", "shutdown_order",
+)
+TYPES = {
+    "soak_nats_messages": "counter", "soak_nats_bytes": "counter", "soak_nats_parse_errors": "counter",
+    "soak_nats_sequence_gaps": "counter", "soak_nats_latency_seconds": "histogram",
+    "soak_nats_window_messages_per_second": "gauge", "soak_nats_connected": "gauge",
+    "soak_nats_reconnects": "counter", "soak_nats_dropped_messages": "counter",
+    "soak_health_checks": "counter", "soak_process_healthy": "gauge", "soak_process_up": "gauge",
+    "soak_process_restarts": "counter", "soak_process_restart_downtime_seconds": "gauge",
+    "soak_process_start_time_seconds": "gauge", "soak_process_exit_time_seconds": "gauge",
+    "soak_process_resident_memory_bytes": "gauge", "soak_process_open_fds": "gauge",
+    "soak_harvester_queue_dropped": "counter", "soak_harvester_substream_timeouts": "counter",
+    "soak_harvester_reconnects": "counter", "soak_harvester_queue_depth": "gauge",
+    "soak_signals": "counter", "soak_signals_confirmed": "counter", "soak_signals_strong": "counter",
+    "soak_sink_signals": "counter", "soak_sink_parity_diff_ratio": "gauge",
+    "soak_timeseries_exports": "counter", "soak_timeseries_export_errors": "counter",
+    "soak_timeseries_last_export_timestamp_seconds": "gauge", "soak_exporter_info": "gauge", "ALERTS": "gauge",
+}
+
+Key = tuple[str, tuple[tuple[str, str], ...]]
+
+
+class History:
+    """Samples by (sample name, labels) -> [(t, value)], rendered per metric family."""
+
+    def __init__(self) -> None:
+        self.series: dict[Key, list[tuple[float, float]]] = defaultdict(list)
+
+    def add(self, name: str, t: float, value: float, **labels: str) -> None:
+        self.series[(name, tuple(sorted(labels.items())))].append((t, value))
+
+    def openmetrics(self) -> str:
+        """OpenMetrics text with ``# TYPE`` per family and ``# EOF``."""
+        lines = []
+        for family, kind in TYPES.items():
+            keys = sorted(k for k in self.series if _family(k[0]) == family)
+            if keys:
+                lines.append(f"# TYPE {family} {kind}")
+            for name, labels in keys:
+                text = _labels(labels)
+                lines += [f"{name}{text} {_num(v)} {t:.3f}" for t, v in self.series[name, labels]]
+        return "\n".join([*lines, "# EOF"]) + "\n"
+
+    def prometheus_text(self) -> str:
+        """Prometheus text lines with millisecond timestamps (VictoriaMetrics ``/api/v1/import/prometheus``)."""
+        return "".join(f"{name}{_labels(labels)} {_num(v)} {round(t * 1000)}\n"
+                       for (name, labels), points in sorted(self.series.items()) for t, v in points)
+
+
+def _family(name: str) -> str:
+    for suffix in ("_total", "_bucket", "_sum", "_count"):
+        if name.endswith(suffix) and name[: -len(suffix)] in TYPES:
+            return name[: -len(suffix)]
+    return name
+
+
+def _labels(labels: tuple[tuple[str, str], ...]) -> str:
+    return "{" + ",".join(f'{k}="{v}"' for k, v in labels) + "}" if labels else ""
+
+
+def _num(value: float) -> str:
+    return repr(float(value)) if value != int(value) else str(int(value))
+
+
+def build(start: float, breaks: str | None = None, minutes_present: tuple[float, float] | None = None,
+          history: History | None = None, window_seconds: int = 3600) -> History:
+    """One run starting at ``start`` (lead-in, then the window); ``breaks`` names the criterion to violate."""
+    if breaks is not None and breaks not in BREAKABLE:
+        raise ValueError(f"breaks must be one of {', '.join(BREAKABLE)}, got {breaks!r}")
+    h = history if history is not None else History()
+    length = LEAD_IN + window_seconds
+    first, last = (minutes_present[0] * 60, minutes_present[1] * 60) if minutes_present else (0, length)
+    sim = _Run(start, breaks, length)
+    for step in range(length // INTERVAL + 1):
+        rel = step * INTERVAL
+        sim.advance(rel)
+        if first <= rel <= last:
+            sim.emit(h, start + rel, rel)
+    return h
+
+
+class _Run:
+    """The state of one simulated run, advanced in 15 s steps."""
+
+    def __init__(self, start: float, breaks: str | None, length: int) -> None:
+        self.start, self.breaks = start, breaks
+        self.c: dict[str, float] = defaultdict(float)
+        self.restart_at = LEAD_IN + 1800
+        self.downtime = 20.0 if breaks == "restart_recovery" else 4.0
+        order = list(SHUTDOWN_ORDER)
+        if breaks == "shutdown_order":
+            order.reverse()
+        self.exit_at = {p: length - 30 + 2 * i for i, p in enumerate(order)}
+
+    def advance(self, rel: float) -> None:
+        if rel == 0:
+            return
+        c, b, dt = self.c, self.breaks, INTERVAL
+        rate = (3000.0 if b == "tick_rate" else 6000.0) * (1 + 0.03 * math.sin(rel / 300))
+        c["messages"] += rate * dt
+        c["parse_errors"] += rate * dt * (0.005 if b == "parse_gaps" else 0.0001)
+        c["reconnects"] += 1 if b == "connectivity" and rel == LEAD_IN + 1200 else 0
+        c["signals"] += 2 * dt
+        c["harvest_reconnects"] += 1 if rel == LEAD_IN + 2400 else 0
+        c["queue_dropped"] += 5 if b == "harvester_slo" and rel == LEAD_IN + 2700 else 0
+        c["exports"] = math.floor(rel / 50)
+        c["export_errors"] += 1 if b == "export_rate" and rel % 900 == 0 else 0
+        for p in PROCESSES:
+            heartbeats = 0 if not self.alive(p, rel) else dt / 10
+            unhealthy = heartbeats * 0.1 if b == "health_green" and p == "broker" else 0.0
+            degraded = 1.0 if p == "signal" and rel == LEAD_IN + 600 else 0.0
+            c[f"{p}:unhealthy"] += unhealthy
+            c[f"{p}:degraded"] += degraded
+            c[f"{p}:healthy"] += heartbeats - unhealthy - degraded
+
+    def alive(self, process: str, rel: float) -> bool:
+        if rel >= self.exit_at[process]:
+            return False
+        return not (process == "signal" and self.restart_at <= rel < self.restart_at + self.downtime)
+
+    def emit(self, h: History, t: float, rel: float) -> None:
+        self._probe(h, t, rel)
+        for p in PROCESSES:
+            self._process(h, t, rel, p)
+        self._pipeline(h, t, rel)
+
+    def _probe(self, h: History, t: float, rel: float) -> None:
+        c, b = self.c, self.breaks
+        h.add("soak_nats_messages_total", t, round(c["messages"]))
+        h.add("soak_nats_bytes_total", t, round(c["messages"]) * 100)
+        h.add("soak_nats_parse_errors_total", t, round(c["parse_errors"]), reason="bad_json")
+        h.add("soak_nats_sequence_gaps_total", t, 0)
+        h.add("soak_nats_reconnects_total", t, c["reconnects"])
+        h.add("soak_nats_dropped_messages_total", t, 0)
+        down = b == "connectivity" and LEAD_IN + 1140 <= rel < LEAD_IN + 1200
+        h.add("soak_nats_connected", t, 0 if down else 1)
+        h.add("soak_nats_window_messages_per_second", t, 6000)
+        cdf = _SLOW_CDF if b == "tick_latency" else _GOOD_CDF
+        count = round(c["messages"])
+        for le, share in zip(BUCKETS, cdf, strict=True):
+            h.add("soak_nats_latency_seconds_bucket", t, round(count * share), le=str(le))
+        h.add("soak_nats_latency_seconds_bucket", t, count, le="+Inf")
+        mean = 0.012 if b == "tick_latency" else 0.0015
+        h.add("soak_nats_latency_seconds_sum", t, count * mean)
+        h.add("soak_nats_latency_seconds_count", t, count)
+        h.add("soak_exporter_info", t, 1, exporter="probe", version="0.1.0")
+
+    def _process(self, h: History, t: float, rel: float, p: str) -> None:
+        c, b = self.c, self.breaks
+        for status in ("healthy", "degraded") + (("unhealthy",) if c[f"{p}:unhealthy"] else ()):
+            h.add("soak_health_checks_total", t, round(c[f"{p}:{status}"], 3), process=p, status=status)
+        restarted = p == "signal" and rel >= self.restart_at
+        back = p == "signal" and rel >= self.restart_at + self.downtime
+        h.add("soak_process_restarts_total", t, 1 if restarted else 0, process=p)
+        h.add("soak_process_restart_downtime_seconds", t, self.downtime if back else 0, process=p)
+        h.add("soak_process_start_time_seconds", t, self.start - 60 + (self.restart_at + self.downtime + 60
+                                                                       if back else 0), process=p)
+        exit_time = self.exit_at[p] if rel >= self.exit_at[p] else (self.restart_at if restarted else None)
+        if exit_time is not None:
+            h.add("soak_process_exit_time_seconds", t, self.start + exit_time, process=p)
+        alive = self.alive(p, rel)
+        h.add("soak_process_up", t, 1 if alive else 0, process=p)
+        h.add("soak_process_healthy", t, 1 if alive else 0, process=p)
+        if rel >= self.exit_at[p]:
+            return
+        growth = 120 if b == "memory_growth" and p == "broker" else 5
+        rss = (_RSS_MB[p] + growth * rel / 3600 + 2 * math.sin(rel / 120)) * MIB
+        h.add("soak_process_resident_memory_bytes", t, round(rss), process=p)
+        h.add("soak_process_open_fds", t, 300 if b == "resources" and p == "report" else 40 + len(p), process=p)
+
+    def _pipeline(self, h: History, t: float, rel: float) -> None:
+        c, b = self.c, self.breaks
+        h.add("soak_harvester_queue_dropped_total", t, c["queue_dropped"])
+        h.add("soak_harvester_substream_timeouts_total", t, 0)
+        h.add("soak_harvester_reconnects_total", t, c["harvest_reconnects"])
+        h.add("soak_harvester_queue_depth", t, 12)
+        total = c["signals"]
+        h.add("soak_signals_total", t, total)
+        h.add("soak_signals_confirmed_total", t, total // 2)
+        h.add("soak_signals_strong_total", t, total // 5)
+        lag = 0.97 if b == "sink_parity" else 1.0
+        for sink, share in (("jsonl", 1.0), ("sqlite", lag)):
+            for kind, part in (("total", 1.0), ("confirm", 0.5), ("strong", 0.2)):
+                h.add("soak_sink_signals_total", t, math.floor(total * part * share), sink=sink, kind=kind)
+        for field in ("total", "confirm", "strong_ratio"):
+            h.add("soak_sink_parity_diff_ratio", t, round(1 - lag, 4) if field != "strong_ratio" else 0, field=field)
+        h.add("soak_timeseries_exports_total", t, c["exports"], backend="prometheus")
+        h.add("soak_timeseries_export_errors_total", t, c["export_errors"], backend="prometheus")
+        h.add("soak_timeseries_last_export_timestamp_seconds", t, self.start + c["exports"] * 50, backend="prometheus")
+        h.add("soak_exporter_info", t, 1, exporter="soak", version="0.1.0")
+        if LEAD_IN + 1800 <= rel <= LEAD_IN + 1860:
+            h.add("ALERTS", t, 1, alertname="SoakProcessRestarted", alertstate="firing", severity="warning",
+                  process="signal")
+        if b == "no_critical_alerts" and LEAD_IN + 3000 <= rel <= LEAD_IN + 3180:
+            h.add("ALERTS", t, 1, alertname="SoakSignalsStalled", alertstate="firing", severity="critical")

@@ -1,0 +1,46 @@
+"""The evidence bundle: verdict, reports, JUnit, manifests, parity diff and every query, in one directory."""
+
+from __future__ import annotations
+
+import json
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from soakwatch.errors import ConfigError
+from soakwatch.verify import manifest
+from soakwatch.verify.config import Settings
+from soakwatch.verify.engine import Verdict
+from soakwatch.verify.formats import html, json_doc, junit, markdown
+from soakwatch.verify.promapi import PromClient
+from soakwatch.verify.querier import Querier, QueryLog
+
+FILES = ("verdict.json", "report.md", "report.html", "junit.xml", "run_manifest.json", "source_manifest.json",
+         "parity_diff.json", "queries.json")
+
+
+def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client: PromClient, tz: tzinfo) -> None:
+    """Write every file of :data:`FILES` into ``out`` (created if needed)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError("--out", f"must be a writable directory ({exc.strerror or exc})") from None
+    q = Querier(client, verdict.window, log, "evidence")
+    documents: dict[str, Any] = {
+        "run_manifest.json": manifest.run_manifest(q, tz),
+        "parity_diff.json": manifest.parity_diff(q, tz, settings),
+        "source_manifest.json": manifest.source_manifest(verdict.url, settings, q, tz),
+        "verdict.json": json_doc.document(verdict, tz),
+    }
+    for name, document in documents.items():
+        (out / name).write_text(json.dumps(document, indent=2) + "\n")
+    (out / "queries.json").write_text(_queries(verdict.url, log))
+    (out / "report.md").write_text(markdown.render(verdict, tz))
+    (out / "report.html").write_text(html.render(verdict, tz))
+    (out / "junit.xml").write_text(junit.render(verdict, tz))
+
+
+def _queries(url: str, log: QueryLog) -> str:
+    """One query per line, so a reviewer can grep and diff the audit trail."""
+    lines = ",\n".join(json.dumps(entry, separators=(",", ":")) for entry in log.entries)
+    return f'{{"prometheus_url": {json.dumps(url)}, "queries": [\n{lines}\n]}}\n'

@@ -1,0 +1,110 @@
+"""The ``verify-soak`` command: a verdict on a soak window from Prometheus, and the evidence bundle."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from soakwatch import __version__
+from soakwatch.errors import ConfigError
+from soakwatch.options import env_flag
+from soakwatch.verify import bundle, engine
+from soakwatch.verify.config import Settings, load_settings
+from soakwatch.verify.formats import FORMATTERS
+from soakwatch.verify.promapi import Auth, PromClient, PrometheusError
+from soakwatch.verify.querier import QueryLog
+from soakwatch.verify.window import Window, parse_duration, parse_time, parse_tz
+
+PROG = "verify-soak"
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Check every pass criterion of a soak window against Prometheus; exit 0 pass, "
+                               "1 a criterion failed, 2 usage/config error or Prometheus unreachable.")
+    env_flag(parser, "--since", env="VERIFY_SINCE", default="60m", help="window length (Prometheus duration)")
+    env_flag(parser, "--until", env="VERIFY_UNTIL", help="window end, RFC 3339 or unix seconds (default now)")
+    env_flag(parser, "--prometheus-url", env="PROMETHEUS_URL", default="http://127.0.0.1:9090",
+             help="Prometheus (or any Prometheus-API store) base URL")
+    env_flag(parser, "--bearer-token-file", env="PROMETHEUS_BEARER_TOKEN_FILE", type=Path,
+             help="file holding a bearer token")
+    env_flag(parser, "--basic-auth-user", env="PROMETHEUS_BASIC_AUTH_USER", help="basic auth user")
+    env_flag(parser, "--basic-auth-password-file", env="PROMETHEUS_BASIC_AUTH_PASSWORD_FILE", type=Path,
+             help="file holding the basic auth password")
+    env_flag(parser, "--ca-file", env="PROMETHEUS_CA_FILE", type=Path, help="CA bundle for https")
+    parser.add_argument("--insecure-skip-verify", action="store_true", help="do not verify the TLS certificate")
+    env_flag(parser, "--criteria", env="VERIFY_CRITERIA", type=Path,
+             help="criteria YAML: thresholds, severities, disabled and custom criteria")
+    parser.add_argument("--only", action="append", default=[], metavar="ID", help="run only these criteria")
+    parser.add_argument("--skip", action="append", default=[], metavar="ID", help="skip these criteria")
+    parser.add_argument("--strict", action="store_true", help="warnings fail the verdict")
+    env_flag(parser, "--format", env="VERIFY_FORMAT", default="text", choices=sorted(FORMATTERS),
+             help="output on stdout")
+    env_flag(parser, "--out", env="VERIFY_OUT", type=Path, help="write the evidence bundle to this directory")
+    env_flag(parser, "--tz", env="REPORT_TZ", default="UTC", help="report timezone, e.g. Asia/Tokyo")
+    env_flag(parser, "--timeout", env="VERIFY_TIMEOUT", default=30.0, type=float, help="per-query timeout, seconds")
+    parser.add_argument("--version", action="version", version=f"{prog} {__version__}")
+    return parser
+
+
+def select(settings: Settings, only: list[str], skip: list[str]) -> Settings:
+    """Apply ``--only``/``--skip`` (repeatable or comma-separated); unknown IDs are a usage error."""
+    known = [c.id for c in settings.criteria] + list(settings.disabled)
+    wanted, skipped = _ids(only), _ids(skip)
+    for flag, ids in (("--only", wanted), ("--skip", skipped)):
+        for cid in ids:
+            if cid not in known:
+                raise ConfigError(flag, f"names an unknown criterion {cid!r} (known: {', '.join(known)})")
+    for cid in wanted:
+        if cid in settings.disabled:
+            raise ConfigError("--only", f"names {cid!r}, which the criteria file disables")
+    chosen = tuple(c for c in settings.criteria if (not wanted or c.id in wanted) and c.id not in skipped)
+    if not chosen:
+        raise ConfigError("--only/--skip", "leave no criterion to check")
+    return Settings(chosen, settings.processes, settings.min_coverage, settings.disabled)
+
+
+def _ids(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
+    parser = build_parser(prog)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors: argparse has printed the message
+        return int(exc.code or 0)
+    try:
+        return _verify(args)
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    except PrometheusError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def _verify(args: argparse.Namespace) -> int:
+    window = Window.ending(parse_time(args.until) if args.until else time.time(), parse_duration(args.since))
+    tz = parse_tz(args.tz)
+    settings = select(load_settings(args.criteria), args.only, args.skip)
+    auth = Auth(args.bearer_token_file, args.basic_auth_user, args.basic_auth_password_file, args.ca_file,
+                args.insecure_skip_verify)
+    client = PromClient(args.prometheus_url, auth, timeout=args.timeout)
+    client.query("vector(1)", window.end)  # reachability and credentials, before any criterion runs
+    log = QueryLog()
+    verdict = engine.run(client, window, settings, log, strict=args.strict)
+    if args.out:
+        bundle.write(args.out, verdict, settings, log, client, tz)
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    sys.stdout.write(FORMATTERS[args.format](verdict, tz, color=color))
+    return verdict.exit_code
+
+
+def run() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())

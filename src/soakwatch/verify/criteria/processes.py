@@ -1,0 +1,112 @@
+"""Per-process criteria: health, resources, memory growth, restart recovery and shutdown order."""
+
+from __future__ import annotations
+
+from soakwatch.contract import SHUTDOWN_ORDER
+from soakwatch.verify.criteria.base import WHOLE, Check, Criterion, Measurement, finite
+from soakwatch.verify.querier import Querier
+
+MIB = 1024.0 * 1024.0
+_CHECKS = "sum by (process) (increase(soak_health_checks_total[$window]))"
+_HEALTHY = 'sum by (process) (increase(soak_health_checks_total{status="healthy"}[$window]))'
+
+HEALTH_GREEN = Criterion(
+    id="health_green",
+    description="healthy heartbeats as a share of all heartbeats, per process",
+    checks=(Check("healthy_ratio", f"({_HEALTHY} or 0 * {_CHECKS}) / {_CHECKS}", ">=", 0.98, "ratio"),),
+    coverage="soak_health_checks_total",
+    series='sum by (process) (rate(soak_health_checks_total{status="healthy"}[$rate_window]))'
+           " / sum by (process) (rate(soak_health_checks_total[$rate_window]))",
+    per_process=True,
+)
+
+RESOURCES = Criterion(
+    id="resources",
+    description="peak resident memory and open file descriptors, per process",
+    checks=(
+        Check("max_rss", "max by (process) (max_over_time(soak_process_resident_memory_bytes[$window]))",
+              "<", 600 * MIB, "bytes"),
+        Check("max_open_fds", "max by (process) (max_over_time(soak_process_open_fds[$window]))", "<", 256.0,
+              "count"),
+    ),
+    coverage="soak_process_resident_memory_bytes",
+    series="max by (process) (soak_process_resident_memory_bytes)",
+    per_process=True,
+)
+
+MEMORY_GROWTH = Criterion(
+    id="memory_growth",
+    description="resident memory growth (least-squares slope over the window), per process",
+    checks=(Check("growth", "max by (process) (deriv(soak_process_resident_memory_bytes[$window])) * 3600",
+                  "<", 50 * MIB, "bytes/h"),),
+    coverage="soak_process_resident_memory_bytes",
+    series="max by (process) (deriv(soak_process_resident_memory_bytes[15m])) * 3600",
+    per_process=True,
+)
+
+_RESTARTS = "max by (process) (increase(soak_process_restarts_total[$window]))"
+_DOWNTIME = "max by (process) (max_over_time(soak_process_restart_downtime_seconds[$window]))"
+
+
+class _RestartRecovery(Criterion):
+    def measure(self, q: Querier) -> Measurement:
+        restarts = {labels.get("process", ""): round(v) for labels, v in q.instant(_RESTARTS) if finite(v)}
+        downtime = {labels.get("process", ""): v for labels, v in q.instant(_DOWNTIME)}
+        m = Measurement()
+        for process, count in restarts.items():
+            m.set("downtime", process, downtime.get(process, float("nan")) if count > 0 else 0.0)
+            if count > 0:
+                longest = downtime.get(process)
+                shown = f"{longest:.1f} s" if longest is not None and finite(longest) else "not recorded"
+                m.notes.append(f"{process}: {count} restart(s), longest downtime {shown}")
+        return m
+
+
+RESTART_RECOVERY = _RestartRecovery(
+    id="restart_recovery",
+    description="every process that restarted in the window was back up quickly",
+    checks=(Check("downtime", _DOWNTIME, "<=", 12.0, "seconds"),),
+    coverage="soak_process_restarts_total",
+    series="max by (process) (soak_process_restart_downtime_seconds)",
+    per_process=True,
+)
+
+_EXITS = "max by (process) (last_over_time(soak_process_exit_time_seconds[$window]))"
+_STARTS = "max by (process) (last_over_time(soak_process_start_time_seconds[$window]))"
+
+
+def exited(q: Querier) -> tuple[dict[str, float], list[str]]:
+    """Exit time of each process that was not running at the window's end, and those still running."""
+    starts = {labels.get("process", ""): v for labels, v in q.instant(_STARTS)}
+    exits = {labels.get("process", ""): v for labels, v in q.instant(_EXITS)}
+    gone = {p: t for p, t in exits.items() if finite(t) and t > 0 and t >= starts.get(p, 0.0)
+            and q.window.start <= t <= q.window.end}
+    return gone, sorted(set(starts) - set(gone))
+
+
+class _ShutdownOrder(Criterion):
+    def measure(self, q: Querier) -> Measurement:
+        gone, running = exited(q)
+        m = Measurement()
+        if not gone:
+            m.set("in_order", WHOLE, 1.0)
+            m.notes.append("the run did not shut down in the window")
+            return m
+        seen = sorted(gone, key=lambda p: (gone[p], p))
+        expected = [p for p in SHUTDOWN_ORDER if p in gone]
+        ok = seen == expected and not running
+        m.set("in_order", WHOLE, 1.0 if ok else 0.0)
+        m.notes.append("seen: " + " -> ".join(seen) + (f"; still running: {', '.join(running)}" if running else ""))
+        return m
+
+
+SHUTDOWN_ORDER_CRITERION = _ShutdownOrder(
+    id="shutdown_order",
+    description="if the run shut down: " + ", ".join(SHUTDOWN_ORDER) + " in that order",
+    checks=(Check("in_order", _EXITS, "==", 1.0, "bool"),),
+    coverage="soak_process_start_time_seconds",
+    series="max by (process) (soak_process_up)",
+    plot_check="",
+)
+
+CRITERIA = (HEALTH_GREEN, RESOURCES, MEMORY_GROWTH, RESTART_RECOVERY, SHUTDOWN_ORDER_CRITERION)

@@ -1,0 +1,84 @@
+"""Window-aware PromQL execution that records every query and its raw result for the audit trail."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from soakwatch.verify.promapi import PromClient
+from soakwatch.verify.window import Window
+
+Labels = dict[str, str]
+
+
+@dataclass
+class QueryLog:
+    """Every query run, in order, with its parameters and raw ``data`` (``queries.json``)."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            entry["n"] = len(self.entries) + 1
+            self.entries.append(entry)
+
+
+class Querier:
+    """Runs PromQL for one owner (a criterion ID) over one window; ``$window`` etc. are substituted."""
+
+    def __init__(self, client: PromClient, window: Window, log: QueryLog, owner: str) -> None:
+        self.client = client
+        self.window = window
+        self.log = log
+        self.owner = owner
+
+    def render(self, expr: str) -> str:
+        w = self.window
+        return (expr.replace("$window_seconds", f"{round(w.seconds)}")
+                .replace("$rate_window", w.rate_window).replace("$window", w.promql))
+
+    def instant(self, expr: str) -> list[tuple[Labels, float]]:
+        """``[(labels, value)]`` at the window's end."""
+        query = self.render(expr)
+        data = self._run("instant", query, {"time": self.window.end}, lambda: self.client.query(query, self.window.end))
+        if data.get("resultType") == "scalar":
+            return [({}, _num(data["result"][1]))]
+        return [(dict(item["metric"]), _num(item["value"][1])) for item in data.get("result", [])]
+
+    def range(self, expr: str) -> list[tuple[Labels, list[tuple[float, float]]]]:
+        """``[(labels, [(t, v), ...])]`` over the window at its step."""
+        query = self.render(expr)
+        w = self.window
+        params = {"start": w.start, "end": w.end, "step": w.step}
+        data = self._run("range", query, params, lambda: self.client.query_range(query, w.start, w.end, w.step))
+        return [(dict(item["metric"]), [(float(t), _num(v)) for t, v in item.get("values", [])])
+                for item in data.get("result", [])]
+
+    def _run(self, kind: str, query: str, params: dict[str, float], call: Any) -> dict[str, Any]:
+        began = time.perf_counter()
+        entry: dict[str, Any] = {"owner": self.owner, "kind": kind, "query": query, **params}
+        try:
+            data = call()
+        except Exception as exc:
+            entry.update(status="error", error=str(exc), seconds=round(time.perf_counter() - began, 4))
+            self.log.add(entry)
+            raise
+        entry.update(status="success", seconds=round(time.perf_counter() - began, 4), result=data)
+        self.log.add(entry)
+        return dict(data)
+
+
+def _num(text: Any) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def expected_points(window: Window) -> int:
+    """Points a range query over ``window`` returns for a series present all the time."""
+    return math.floor(window.seconds / window.step + 1e-9) + 1
