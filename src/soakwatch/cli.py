@@ -21,6 +21,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "dashboards": ("soakwatch.dashboards.cli:main", "rebuild the Grafana dashboards (--write) or check them (--check)"),
     "render-config": ("soakwatch.stack.render:main", "render prometheus.yml/alertmanager.yml for compose or local"),
     "verify": ("soakwatch.verify.cli:main", "verdict on a soak window from Prometheus, with evidence (verify-soak)"),
+    "demo": ("soakwatch.demo.cli:main", "run a simulated soak pipeline against the stack, with named faults"),
+    "quickstart": ("soakwatch.demo.quickstart:main", "up, a demo run, verify-soak with evidence, down"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"

@@ -41,6 +41,8 @@ class TickPublisher:
 
     ``event_offset_ns(i)`` shifts the event time of tick ``i`` into the past, so a
     test can give the stream a known latency distribution. ``stop()`` ends a run early.
+    ``set_rate()`` changes the pace from now on; ``corrupt`` is the share of ticks sent as
+    truncated JSON without the ``Soak-Ts`` header (parse gaps on purpose).
     """
 
     def __init__(self, client: Client, rate: float, symbols: Sequence[str] = DEFAULT_SYMBOLS,
@@ -53,6 +55,16 @@ class TickPublisher:
         self.stats = TickStats()
         self._seq = {symbol: 0 for symbol in self.symbols}
         self._stopped = asyncio.Event()
+        self.corrupt = 0.0
+        self.corrupted = 0
+        self._corrupt_debt = 0.0
+        self._base_sent, self._base_time = 0, 0.0
+
+    def set_rate(self, rate: float) -> None:
+        """Publish at ``rate`` per second from now on."""
+        if rate <= 0:
+            raise ValueError("rate must be > 0")
+        self._base_sent, self._base_time, self.rate = self.stats.sent, time.monotonic(), rate
 
     def stop(self) -> None:
         self._stopped.set()
@@ -62,11 +74,12 @@ class TickPublisher:
         symbols = itertools.cycle(self.symbols)
         start = time.monotonic()
         self.stats = TickStats(started=time.time())
+        self._base_sent, self._base_time = 0, start
         while not self._stopped.is_set():
-            elapsed = time.monotonic() - start
-            if duration is not None and elapsed >= duration:
+            now = time.monotonic()
+            if duration is not None and now - start >= duration:
                 break
-            due = int(elapsed * self.rate) + 1
+            due = self._base_sent + int((now - self._base_time) * self.rate) + 1
             if count is not None:
                 due = min(due, count)
             while self.stats.sent < due:
@@ -84,5 +97,11 @@ class TickPublisher:
         self._seq[symbol] += 1
         payload = tick_payload(symbol, self._seq[symbol], ts_ns)
         headers = {TICK_TS_HEADER: str(ts_ns)} if self.header else None
+        if self.corrupt:
+            self._corrupt_debt += self.corrupt
+            if self._corrupt_debt >= 1.0:
+                self._corrupt_debt -= 1.0
+                payload, headers = payload[: len(payload) // 2], None
+                self.corrupted += 1
         await self.client.publish(f"market.tick.{symbol}", payload, headers=headers)
         self.stats.sent += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -45,7 +46,16 @@ def _up_parser(prog: str) -> argparse.ArgumentParser:
                         help="do not start the alert log (webhook receiver)")
     env_flag(parser, "--timeout", env="SOAKWATCH_UP_TIMEOUT", default=60.0, type=positive_float,
              help="seconds to wait for the whole stack to be ready")
+    env_flag(parser, "--scrape-interval", env="SOAKWATCH_SCRAPE_INTERVAL", type=_prom_duration,
+             help="Prometheus scrape and rule evaluation interval (default: prometheus.yml's, 5s)")
     return parser
+
+
+def _prom_duration(text: str) -> str:
+    """argparse type: a Prometheus duration such as 1s or 500ms."""
+    if not re.fullmatch(r"(\d+(ms|s|m|h))+", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Prometheus duration like 1s or 500ms")
+    return text
 
 
 def _ports(args: argparse.Namespace) -> tuple[dict[str, int], dict[str, int]]:
@@ -148,7 +158,8 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
     config_dir = render.find_config_dir(args.config_dir)
     home = state_dir / "stack"
     remote = [f"http://127.0.0.1:{ports['victoria_metrics']}/api/v1/write"] if args.with_victoria_metrics else []
-    configs = render.render_all(config_dir, home / "config", render.local_targets(ports, remote))
+    configs = render.render_all(config_dir, home / "config", render.local_targets(ports, remote),
+                                interval=args.scrape_interval)
     plan = _plan(args, ports, home, configs)
     record: dict[str, Any] = {"config_dir": str(config_dir), "ports": listening, "components": [],
                               "started_at": time.time()}

@@ -103,9 +103,13 @@ def _absolute(pattern: str, base: Path) -> str:
     return pattern if os.path.isabs(pattern) else str(base / pattern)
 
 
-def render_prometheus(config: Mapping[str, Any], targets: Targets, base: Path) -> dict[str, Any]:
-    """A copy of ``config`` with job targets, the Alertmanager target and absolute rule paths from ``base``."""
+def render_prometheus(config: Mapping[str, Any], targets: Targets, base: Path,
+                      interval: str | None = None) -> dict[str, Any]:
+    """A copy of ``config`` with job targets, the Alertmanager target and absolute rule paths from ``base``;
+    ``interval`` replaces the global scrape and evaluation intervals (short ones for tests)."""
     out = dict(config)
+    if interval:
+        out["global"] = {**(config.get("global") or {}), "scrape_interval": interval, "evaluation_interval": interval}
     out["rule_files"] = [_absolute(p, base) for p in config.get("rule_files") or []]
     out["scrape_configs"] = [_retarget_job(job, targets) for job in config.get("scrape_configs") or []]
     alerting = dict(config.get("alerting") or {})
@@ -182,10 +186,11 @@ def write_yaml(path: Path, data: Mapping[str, Any], header: str) -> Path:
 
 def render_all(
     config_dir: Path, out_dir: Path, targets: Targets, env: Mapping[str, str] | None = None,
+    interval: str | None = None,
 ) -> dict[str, Path]:
     """Render both configs from ``config_dir`` into ``out_dir``; returns their paths by server name."""
     prom_src, am_src = config_dir / PROMETHEUS_CONFIG, config_dir / ALERTMANAGER_CONFIG
-    prom = render_prometheus(load_yaml(prom_src), targets, prom_src.parent)
+    prom = render_prometheus(load_yaml(prom_src), targets, prom_src.parent, interval)
     am = render_alertmanager(load_yaml(am_src), targets.alert_log, am_src.parent, env)
     header = "rendered by soakwatch from {}; edit the source, not this file"
     return {

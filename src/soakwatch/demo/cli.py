@@ -1,0 +1,133 @@
+"""``soakwatch demo``: a simulated tick pipeline against a running stack, with named faults on a schedule."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from nats.errors import NoServersError
+
+from soakwatch.demo.faults import describe_kinds, parse_faults
+from soakwatch.demo.progress import Progress
+from soakwatch.demo.run import DemoRun, DemoSettings, PipelineStartError
+from soakwatch.demo.ticks import DEFAULT_SYMBOLS
+from soakwatch.demo.timeseries import DEFAULT_URL, TYPES
+from soakwatch.errors import ConfigError
+from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
+from soakwatch.options import env_flag, positive_float
+from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
+
+DEMO_DIR = "demo"
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a simulated soak against the local stack (start it with `soakwatch up`): ticks on "
+                    "market.tick.<SYMBOL>, and harvest, signal, broker and report as supervised OS processes.",
+        epilog="faults (--fault KIND:TARGET@START[+DURATION][=VALUE], e.g. kill:signal@50%, "
+               "stall:signals@2m+3m, corrupt:ticks@1m+30s, drop:harvester@3m, slow:sink-sqlite@2m+1m=0.2):\n"
+               + describe_kinds() + "\n\nexit codes: 0 the run ended (time up or SIGINT/SIGTERM), "
+               "1 the pipeline could not start, 2 bad flags or fault specs")
+    env_flag(parser, "--minutes", env="SOAK_DEMO_MINUTES", default=3.0, type=positive_float,
+             help="length of the run, after the pipeline is up")
+    env_flag(parser, "--rate", env="SOAK_TICK_RATE", default=6000.0, type=positive_float, help="ticks per second")
+    parser.add_argument("--symbols", nargs="+", default=list(DEFAULT_SYMBOLS), help="symbols, round-robin")
+    parser.add_argument("--fault", action="append", default=[], metavar="SPEC", help="a fault (repeatable)")
+    env_flag(parser, "--state-dir", env=STATE_DIR_ENV, default=DEFAULT_STATE_DIR,
+             help="state folder; the demo writes under <state>/demo/")
+    env_flag(parser, "--pushgateway-url", "--timeseries-url", env="TIMESERIES_URL", default=DEFAULT_URL,
+             dest="timeseries_url", help="where the reporter exports (a Pushgateway, or an InfluxDB write URL)")
+    env_flag(parser, "--timeseries-type", env="TIMESERIES_TYPE", default="prometheus", choices=TYPES,
+             help="the reporter's export backend")
+    _worker_flags(parser)
+    add_nats_arguments(parser)
+    return parser
+
+
+def _worker_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("pipeline timing (shorter in tests)")
+    env_flag(group, "--heartbeat-interval", env="SOAK_DEMO_HEARTBEAT_INTERVAL", default=10.0, type=positive_float,
+             help="seconds between heartbeats of each process")
+    env_flag(group, "--stats-interval", env="SOAK_DEMO_STATS_INTERVAL", default=5.0, type=positive_float,
+             help="seconds between harvester stats")
+    env_flag(group, "--export-interval", env="SOAK_DEMO_EXPORT_INTERVAL", default=60.0, type=positive_float,
+             help="seconds between the reporter's exports")
+    env_flag(group, "--signal-every", env="SOAK_DEMO_SIGNAL_EVERY", default=100, type=int,
+             help="ticks of one symbol per signal")
+
+
+def settings_from(args: argparse.Namespace) -> DemoSettings:
+    faults = parse_faults(args.fault, args.minutes * 60.0)
+    if args.signal_every < 1:
+        raise ConfigError("--signal-every", f"must be >= 1, got {args.signal_every}")
+    worker_args = ("--heartbeat-interval", str(args.heartbeat_interval), "--stats-interval",
+                   str(args.stats_interval), "--export-interval", str(args.export_interval),
+                   "--signal-every", str(args.signal_every))
+    return DemoSettings(
+        demo_dir=Path(args.state_dir).resolve() / DEMO_DIR, minutes=args.minutes, rate=args.rate,
+        symbols=tuple(args.symbols), faults=tuple(faults), nats_url=str(args.nats_url).split(",")[0].strip(),
+        timeseries={"type": args.timeseries_type, "url": redact_url(args.timeseries_url)},
+        worker_args=worker_args)
+
+
+def worker_env(args: argparse.Namespace) -> dict[str, str]:
+    """The workers' environment: NATS credentials and the export target travel here, never on a command line."""
+    env = dict(os.environ)
+    env.update(TIMESERIES_TYPE=args.timeseries_type, TIMESERIES_URL=args.timeseries_url, NATS_URL=args.nats_url)
+    secrets = {"NATS_USER": args.user, "NATS_PASSWORD": args.password, "NATS_TOKEN": args.token,
+               "NATS_CREDS": args.creds, "NATS_NKEY": args.nkey, "NATS_TLS_CA": args.tls_ca,
+               "NATS_TLS_CERT": args.tls_cert, "NATS_TLS_KEY": args.tls_key}
+    env.update({key: str(value) for key, value in secrets.items() if value})
+    return env
+
+
+async def _run(run: DemoRun) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, run.stop)
+    return await run.run()
+
+
+def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo") -> int:
+    parser = build_parser(prog)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        settings = settings_from(args)
+        run = DemoRun(settings, connect_options(args), worker_env(args), Progress(settings.seconds))
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        final = asyncio.run(_run(run))
+    except PipelineStartError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (NoServersError, TimeoutError, OSError) as exc:
+        print(f"{prog}: cannot connect to NATS at {redact_url(args.nats_url)}: {exc or type(exc).__name__}; "
+              "is the stack up (`soakwatch up`)?", file=sys.stderr)
+        return 1
+    _print_summary(final, run.manifest_path)
+    return 0
+
+
+def _print_summary(final: dict[str, Any], path: Path) -> None:
+    window = final["window"]
+    restarts = {role: p["restart_count"] for role, p in final["status"]["processes"].items()}
+    print(f"demo: {final['status']['state']}; restarts {restarts}; backoff {final['restart_backoff_pattern']}; "
+          f"shutdown order {' -> '.join(final['shutdown_order'])}")
+    print(f"demo: run manifest {path}")
+    if window["start"] and window["end"]:
+        since = int(window["end"] - window["start"]) + 1
+        print(f"demo: verify with: verify-soak --since {since}s --until {window['end']:.0f}")

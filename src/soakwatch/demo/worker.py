@@ -1,0 +1,126 @@
+"""``python -m soakwatch.demo.worker <role>``: one OS process of the demo pipeline (harvest, signal, broker, report).
+
+Every role publishes heartbeats on ``soak.health.<role>``, applies the faults sent to it on
+``soak.demo.control.<role>`` and stops cleanly on SIGTERM/SIGINT (the broker drains its queues first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from soakwatch.contract import PROCESSES
+from soakwatch.demo.control import control_subject, parse_active, parse_control
+from soakwatch.instrument import Instrument
+from soakwatch.natsconn import add_nats_arguments, connect_options
+from soakwatch.options import positive_float
+
+log = logging.getLogger("soakwatch.demo.worker")
+
+
+class Role(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def on_fault(self, kind: str, active: bool, value: float | None) -> None: ...
+
+
+class Runtime:
+    """What every role shares: the NATS connection, the instrument and the faults in force."""
+
+    def __init__(self, nc: Client, role: str, args: argparse.Namespace) -> None:
+        self.nc, self.role, self.args = nc, role, args
+        self.inst = Instrument(nc, process=role)
+        self.faults: dict[str, float | None] = parse_active(args.active)
+
+    def status(self) -> str:
+        return "unhealthy" if "unhealthy" in self.faults else "healthy"
+
+    def fault(self, kind: str, active: bool, value: float | None) -> None:
+        if active:
+            self.faults[kind] = value
+        else:
+            self.faults.pop(kind, None)
+        log.warning("%s: fault %s %s", self.role, kind, "on" if active else "off")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m soakwatch.demo.worker", description=__doc__)
+    parser.add_argument("role", choices=PROCESSES)
+    parser.add_argument("--state-dir", type=Path, required=True, help="the demo folder (<state>/demo)")
+    parser.add_argument("--heartbeat-interval", type=positive_float, default=10.0)
+    parser.add_argument("--stats-interval", type=positive_float, default=5.0)
+    parser.add_argument("--export-interval", type=positive_float, default=60.0)
+    parser.add_argument("--signal-every", type=int, default=100, help="ticks of a symbol per signal")
+    parser.add_argument("--queue-size", type=int, default=5000, help="harvester queue bound")
+    parser.add_argument("--sink-queue", type=int, default=500, help="broker queue bound per sink")
+    parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--active", action="append", default=[], help="KIND[=VALUE] fault active at start")
+    add_nats_arguments(parser)
+    return parser
+
+
+def make_role(rt: Runtime) -> Role:
+    if rt.role == "harvest":
+        from soakwatch.demo.harvest import Harvester
+        return Harvester(rt)
+    if rt.role == "signal":
+        from soakwatch.demo.signals import SignalEngine
+        return SignalEngine(rt)
+    if rt.role == "broker":
+        from soakwatch.demo.sink import Broker
+        return Broker(rt)
+    from soakwatch.demo.report import Reporter
+    return Reporter(rt)
+
+
+async def _heartbeats(rt: Runtime) -> None:
+    while True:
+        with contextlib.suppress(Exception):  # a heartbeat lost while reconnecting is a missing check
+            await rt.inst.heartbeat(rt.status())
+        await asyncio.sleep(rt.args.heartbeat_interval)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    nc = await nats.connect(**connect_options(args), max_reconnect_attempts=-1, name=f"demo-{args.role}")
+    rt = Runtime(nc, args.role, args)
+    role = make_role(rt)
+
+    async def on_control(msg: Msg) -> None:
+        parsed = parse_control(msg.data)
+        if parsed is not None:
+            rt.fault(*parsed)
+            role.on_fault(*parsed)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await nc.subscribe(control_subject(args.role), cb=on_control)
+    await role.start()
+    beats = asyncio.create_task(_heartbeats(rt))
+    await stop.wait()
+    beats.cancel()
+    await role.stop()
+    await nc.drain()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    return asyncio.run(_run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
