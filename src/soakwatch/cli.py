@@ -11,6 +11,7 @@ from soakwatch import __version__
 # subcommand -> ("module:function", one-line help). Each target is ``main(argv) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "probe": ("soakwatch.exporters.probe_cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
+    "alert-log": ("soakwatch.alertlog:main", "log Alertmanager webhooks, one JSON line per alert"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"
