@@ -139,8 +139,16 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise PayloadError("Content-Length is missing or not a number") from None
         if not 0 <= length <= MAX_BODY_BYTES:
+            self._discard(length)
             raise PayloadError(f"body must be 0..{MAX_BODY_BYTES} bytes, got {length}")
         return self.rfile.read(length)
+
+    def _discard(self, length: int) -> None:
+        """Read an oversized body away (up to a cap) so the client gets the 400, not a reset."""
+        self.close_connection = True
+        left = min(length, 64 * MAX_BODY_BYTES)
+        while left > 0 and (chunk := self.rfile.read(min(left, 65536))):
+            left -= len(chunk)
 
     def _reply(self, status: HTTPStatus, text: str) -> None:
         body = (text + "\n").encode()
