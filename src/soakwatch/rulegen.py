@@ -105,7 +105,7 @@ def _header(source: Path) -> str:
 
 def render_rules(root: Path, config: MixinConfig) -> dict[Path, str]:
     """``prometheus/rules/<name>.yml`` for every source; every threshold must be used somewhere."""
-    values, used, out = config.values(), set(), {}
+    values, used, out = config.values(), set[str](), dict[Path, str]()
     for source in sorted((root / SOURCE_DIR).glob("*.yml")):
         relative = source.relative_to(root)
         text = fill(source.read_text(), values, relative.as_posix(), used)
@@ -188,10 +188,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m soakwatch.rul
             print(f"{prog}: {path} is out of date; run {prog}", file=sys.stderr)
         return 1 if stale else 0
     for path in stale:
-        if path in rendered:
-            (args.root / path).parent.mkdir(parents=True, exist_ok=True)
-            (args.root / path).write_text(rendered[path])
-            print(f"wrote {path}")
+        if path not in rendered:
+            print(f"{prog}: {path} has no source in {SOURCE_DIR}; remove it", file=sys.stderr)
+            continue
+        (args.root / path).parent.mkdir(parents=True, exist_ok=True)
+        (args.root / path).write_text(rendered[path])
+        print(f"wrote {path}")
     return 0
 
 
