@@ -70,6 +70,8 @@ def records_from_body(body: bytes, received_at: str) -> list[dict[str, Any]]:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError(f"body is not JSON ({exc})") from None
+    except RecursionError:
+        raise PayloadError("body is nested too deeply") from None
     if not isinstance(payload, dict):
         raise PayloadError("body must be a JSON object")
     alerts = payload.get("alerts")

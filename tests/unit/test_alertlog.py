@@ -85,6 +85,7 @@ def test_records_carry_status_times_names_labels_and_annotations():
         (b"not json", "body is not JSON"),
         (b"\xff\xfe", "body is not JSON"),
         (b"[1, 2]", "body must be a JSON object"),
+        (b"[" * 200_000, "body is nested too deeply"),
         (b'{"receiver": "x"}', "alerts must be a list"),
         (b'{"alerts": [1]}', r"alerts\[0\] must be an object"),
         (b'{"alerts": [{"status": "firing"}]}', r"alerts\[0\].labels must be an object of strings"),
