@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "dashboards": ("soakwatch.dashboards.cli:main", "rebuild the Grafana dashboards (--write) or check them (--check)"),
     "render-config": ("soakwatch.stack.render:main", "render prometheus.yml/alertmanager.yml for compose or local"),
     "verify": ("soakwatch.verify.cli:main", "verdict on a soak window from Prometheus, with evidence (verify-soak)"),
+    "alert-log": ("soakwatch.alertlog:main", "log Alertmanager webhooks, one JSON line per alert"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"
