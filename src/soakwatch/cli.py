@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("soakwatch.verify.cli:main", "verdict on a soak window from Prometheus, with evidence (verify-soak)"),
     "demo": ("soakwatch.demo.cli:main", "run a simulated soak pipeline against the stack, with named faults"),
     "quickstart": ("soakwatch.demo.quickstart:main", "up, a demo run, verify-soak with evidence, down"),
+    "alert-log": ("soakwatch.alertlog:main", "log Alertmanager webhooks, one JSON line per alert"),
 }
 
 _USAGE = "usage: soakwatch [--version] <command> [args...]"
