@@ -18,6 +18,7 @@ from soakwatch.stack import state
 from soakwatch.verify import cli as verify_cli
 
 _DEFAULT_SCRAPE_SECONDS = 5.0
+EXPORTER_SAMPLE_SECONDS = 5.0  # processes.interval of the exporter's demo config: a new process is seen this late
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -70,10 +71,12 @@ def scrape_seconds(text: str | None) -> float:
 
 
 def verify_window(demo_dir: Path, scrape: float) -> tuple[str, float]:
-    """``(--since, --until)`` of the run: pipeline up to shutdown done, plus two scrapes to see the exits."""
+    """``(--since, --until)`` of the run: from the moment Prometheus has every process of the running
+    pipeline (exporter sampling and two scrapes after it was up) to one scrape after the shutdown."""
     window = manifest.read(demo_dir / manifest.MANIFEST_NAME)["window"]
-    until = float(window["end"]) + 2 * scrape
-    return f"{math.ceil(until - float(window['start']))}s", until
+    start = float(window["start"]) + EXPORTER_SAMPLE_SECONDS + 2 * scrape
+    until = float(window["end"]) + scrape + 0.5
+    return f"{math.floor(until - start)}s", until
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch quickstart") -> int:

@@ -17,7 +17,7 @@ log = logging.getLogger("soakwatch.demo.supervisor")
 BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0)  # capped at 8 s: a restart stays inside the 12 s recovery budget
 STABLE_SECONDS = 60.0  # a process that ran this long starts the backoff over
 STOP_TIMEOUT = 10.0
-STOP_GAP_SECONDS = 0.5  # between two stops, so exit times are apart even for a watcher that polls
+STOP_GAP_SECONDS = 0.3  # between two stops, so exit times are apart even for a watcher that polls
 
 
 @dataclass

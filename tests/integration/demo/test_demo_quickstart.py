@@ -1,0 +1,110 @@
+"""`soakwatch quickstart` end to end, shortened: up, a demo run, verify-soak over the run's window, down.
+
+A clean run passes. One faulty run injects a fault per criterion and fails, naming each criterion
+it broke; the alerts the faults target are in the evidence bundle's run manifest. Prometheus scrapes
+and evaluates every second; the pipeline's heartbeats, stats and exports are shortened to match.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psutil
+import pytest
+
+from soakwatch.demo import quickstart
+from soakwatch.stack import state
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SHORT = ["--scrape-interval", "1s", "--demo-arg=--heartbeat-interval=2", "--demo-arg=--stats-interval=2",
+         "--demo-arg=--export-interval=10"]
+# fault -> the criterion it must break (one run, faults spread so each is measurable)
+FAULTS = {
+    "stall:signals@2s+128s": "no_critical_alerts",  # SoakSignalsStalled (critical)
+    "corrupt:ticks@10s+30s=0.5": "parse_gaps",
+    "drop:harvester@20s": "harvester_slo",
+    "rate:ticks@30s+55s=2000": "tick_rate",
+    "unhealthy:broker@30s+20s": "health_green",
+    "fail:export@40s+20s": "export_rate",
+    "kill:report@60s+15s": "restart_recovery",  # held down 15 s > 12 s
+    "kill:signal@80s": "",  # the soak procedure's kill: back within 12 s, passes restart_recovery
+    "slow:sink-sqlite@130s+15s=0.2": "sink_parity",
+}
+
+
+def _quickstart(tmp_path: Path, port_flags: list[str], minutes: float, faults: list[str]) -> int:
+    argv = ["--state-dir", str(tmp_path / "state"), "--config-dir", str(REPO_ROOT), "--minutes", str(minutes),
+            *port_flags, *SHORT, *(item for spec in faults for item in ("--fault", spec))]
+    return quickstart.main(argv)
+
+
+def _demo_workers(state_dir: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if "soakwatch.demo.worker" in cmdline and str(state_dir) in cmdline:
+            found.append(proc)
+    return found
+
+
+def _criteria(evidence: Path) -> dict[str, dict]:
+    return {c["id"]: c for c in json.loads((evidence / "verdict.json").read_text())["criteria"]}
+
+
+def _assert_all_stopped(state_dir: Path) -> None:
+    assert state.read_state(state_dir) is None, "the stack was left running"
+    assert _demo_workers(state_dir) == []
+
+
+@pytest.mark.slow
+def test_clean_demo_passes(tmp_path, port_flags, capsys):
+    code = _quickstart(tmp_path, port_flags, 1.25, [])
+    out = capsys.readouterr().out
+    state_dir = (tmp_path / "state").resolve()
+    assert code == 0, out
+    assert "verdict: PASS (13/13 criteria passed)" in out
+    assert f"quickstart: verdict PASS; report {state_dir / 'evidence' / 'report.html'}" in out
+    assert {c["result"] for c in _criteria(state_dir / "evidence").values()} == {"pass"}
+    manifest = json.loads((state_dir / "demo" / "run_manifest.json").read_text())
+    assert manifest["status"]["state"] == "finished"
+    assert manifest["shutdown_order"] == ["report", "broker", "signal", "harvest"]
+    assert manifest["shutdown_order_seen"] is True
+    assert manifest["timeseries_export"]["export_count"] >= 6 and manifest["timeseries_export"]["error_count"] == 0
+    assert all(p["restart_count"] == 0 for p in manifest["status"]["processes"].values())
+    _assert_all_stopped(state_dir)
+
+
+@pytest.mark.slow
+def test_faulty_demo_fails_naming_each_broken_criterion(tmp_path, port_flags, capsys):
+    code = _quickstart(tmp_path, port_flags, 2.5, list(FAULTS))
+    out = capsys.readouterr().out
+    state_dir = (tmp_path / "state").resolve()
+    assert code == 1, out
+    criteria = _criteria(state_dir / "evidence")
+    broken = {target for target in FAULTS.values() if target}
+    failed_line = next(line for line in out.splitlines() if line.startswith("verdict: FAIL"))
+    for cid in broken:
+        assert criteria[cid]["result"] == "fail", (cid, criteria[cid])
+        assert cid in failed_line
+    assert criteria["restart_recovery"]["failed"] == ["report"]
+    assert criteria["health_green"]["failed"] == ["broker"]
+    for cid in ("connectivity", "shutdown_order"):
+        assert criteria[cid]["result"] == "pass", (cid, criteria[cid])
+
+    manifest = json.loads((state_dir / "demo" / "run_manifest.json").read_text())
+    restarts = {name: p["restart_count"] for name, p in manifest["status"]["processes"].items()}
+    assert restarts == {"harvest": 0, "signal": 1, "broker": 0, "report": 1}
+    held, quick = manifest["restart_backoff_pattern"]
+    assert 14 <= held <= 15.5 and quick == 1.0
+    assert manifest["harvester_metrics"]["queue_dropped"] > 0
+    assert manifest["timeseries_export"]["error_count"] >= 2
+    assert all(f["applied_at"] for f in manifest["faults"])
+
+    fired = {(a["rule_name"], a["details"].get("process")) for a in
+             json.loads((state_dir / "evidence" / "run_manifest.json").read_text())["alerts"]}
+    for alert in [("SoakSignalsStalled", None), ("SoakHarvesterQueueDropped", None),
+                  ("SoakTimeseriesExportErrors", None), ("SoakProcessRestarted", "signal"),
+                  ("SoakProcessRestarted", "report")]:
+        assert alert in fired, fired
+    _assert_all_stopped(state_dir)
