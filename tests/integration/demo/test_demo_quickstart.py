@@ -87,8 +87,8 @@ def test_faulty_demo_fails_naming_each_broken_criterion(tmp_path, port_flags, ca
     for cid in broken:
         assert criteria[cid]["result"] == "fail", (cid, criteria[cid])
         assert cid in failed_line
-    assert criteria["restart_recovery"]["failed"] == ["report"]
-    assert criteria["health_green"]["failed"] == ["broker"]
+    assert criteria["restart_recovery"]["failed_processes"] == ["report"]
+    assert criteria["health_green"]["failed_processes"] == ["broker"]
     for cid in ("connectivity", "shutdown_order"):
         assert criteria[cid]["result"] == "pass", (cid, criteria[cid])
 
