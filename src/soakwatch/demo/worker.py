@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import nats
 from nats.aio.client import Client
@@ -40,7 +40,7 @@ class Runtime:
 
     def __init__(self, nc: Client, role: str, args: argparse.Namespace) -> None:
         self.nc, self.role, self.args = nc, role, args
-        self.inst = Instrument(nc, process=role)
+        self.inst = Instrument(cast(Any, nc), process=role)  # nats Client.publish has named extras
         self.faults: dict[str, float | None] = parse_active(args.active)
 
     def status(self) -> str:
