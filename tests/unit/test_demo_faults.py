@@ -69,3 +69,10 @@ def test_demo_exits_2_on_a_bad_fault(capsys, tmp_path):
     assert code == 2
     assert "invalid config: --fault 'kill:signal@2m' starts at 120 s, not before the end of the 60 s run" in err
     assert not (tmp_path / "demo").exists()
+
+
+def test_demo_exits_2_on_a_symbol_that_is_no_subject_token(capsys, tmp_path):
+    code = cli.main(["--minutes", "1", "--state-dir", str(tmp_path), "--symbols", "BTCUSDT", "ETH.USDT"])
+    assert code == 2
+    assert "invalid config: --symbols must be NATS subject tokens of letters, digits, - and _, got 'ETH.USDT'" in (
+        capsys.readouterr().err)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from soakwatch.options import env_flag, positive_float
 from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
 
 DEMO_DIR = "demo"
+_SYMBOL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -66,6 +68,9 @@ def _worker_flags(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> DemoSettings:
     faults = parse_faults(args.fault, args.minutes * 60.0)
+    for symbol in args.symbols:
+        if not _SYMBOL.fullmatch(symbol):
+            raise ConfigError("--symbols", f"must be NATS subject tokens of letters, digits, - and _, got {symbol!r}")
     if args.signal_every < 1:
         raise ConfigError("--signal-every", f"must be >= 1, got {args.signal_every}")
     worker_args = ("--heartbeat-interval", str(args.heartbeat_interval), "--stats-interval",

@@ -111,7 +111,9 @@ class DemoRun:
     async def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while not self.observer.ready(PROCESSES):
-            if time.monotonic() > deadline or self._stop.is_set():
+            if self._stop.is_set():
+                return
+            if time.monotonic() > deadline:
                 missing = [r for r in PROCESSES if not self.observer.heartbeats.get(r)]
                 raise PipelineStartError(f"demo: no heartbeat from {', '.join(missing)} within "
                                          f"{READY_TIMEOUT:.0f} s; see {self.s.demo_dir / 'logs'}")
@@ -158,7 +160,8 @@ class DemoRun:
                     entry["ended_at"] = now
         if fault.kind == "kill":
             pid = self.supervisor.kill(fault.role, hold=fault.duration)
-            self.progress.note(f"demo: fault {fault.spec}: killed {fault.role} (pid {pid})")
+            done = f"killed {fault.role} (pid {pid})" if pid else f"{fault.role} was not running, nothing killed"
+            self.progress.note(f"demo: fault {fault.spec}: {done}")
             return
         self.progress.note(f"demo: fault {fault.spec} {'on' if begin else 'off'}")
         if fault.role == "ticks":
@@ -189,7 +192,7 @@ class DemoRun:
             await ticks
         self.info.window_end = time.time()
         if self.info.window_start is None:
-            self.info.state = "failed"
+            self.info.state = "interrupted" if self._stop.is_set() else "failed"
         else:
             self.info.state = "interrupted" if self._stop.is_set() else "finished"
         self.progress.note(f"demo: stopped in order {' -> '.join(order) or '(nothing was running)'}")

@@ -63,8 +63,10 @@ class Supervisor:
 
     async def _spawn(self, child: Child) -> None:
         with open(self._log_dir / f"{child.role}.log", "ab") as out:
+            # a session of its own: Ctrl-C on the terminal reaches the supervisor only, which stops them in order
             child.process = await asyncio.create_subprocess_exec(
-                *self._argv(child.role), stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, env=self._env)
+                *self._argv(child.role), stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, env=self._env,
+                start_new_session=True)
         child.started_at, child.exited_at = time.time(), None
         child.pids.append(child.process.pid)
 

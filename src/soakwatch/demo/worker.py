@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -91,6 +92,14 @@ async def _heartbeats(rt: Runtime) -> None:
         await asyncio.sleep(rt.args.heartbeat_interval)
 
 
+async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
+    """Stop when the supervisor is gone (this process was re-parented): never outlive the demo."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    log.warning("supervisor %d is gone; stopping", parent)
+    stop.set()
+
+
 async def _run(args: argparse.Namespace) -> int:
     nc = await nats.connect(**connect_options(args), max_reconnect_attempts=-1, name=f"demo-{args.role}")
     rt = Runtime(nc, args.role, args)
@@ -108,9 +117,10 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     await nc.subscribe(control_subject(args.role), cb=on_control)
     await role.start()
-    beats = asyncio.create_task(_heartbeats(rt))
+    tasks = [asyncio.create_task(_heartbeats(rt)), asyncio.create_task(_watch_parent(os.getppid(), stop))]
     await stop.wait()
-    beats.cancel()
+    for task in tasks:
+        task.cancel()
     await role.stop()
     await nc.drain()
     return 0
