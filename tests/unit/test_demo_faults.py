@@ -23,6 +23,7 @@ RUN = 300.0  # a five-minute run
     ("timeout:harvester@0s", "timeout", "harvester", 0.0, 0.0, 1.0),
     ("unhealthy:broker@10%+10%", "unhealthy", "broker", 30.0, 30.0, None),
     ("fail:export@4m+30s", "fail", "export", 240.0, 30.0, None),
+    ("lag:ticks@1m+1m", "lag", "ticks", 60.0, 60.0, 0.05),
 ])
 def test_good_specs(spec, kind, target, start, duration, value):
     fault = parse_fault(spec, RUN)

@@ -31,6 +31,8 @@ KINDS: dict[str, Kind] = {
                     "this share (0..1) of the ticks is sent as truncated JSON without the Soak-Ts header"),
     "rate": Kind(("ticks",), "required", "required", None, "SoakTickRateLow, tick_rate",
                  "publish ticks at VALUE per second instead of --rate"),
+    "lag": Kind(("ticks",), "required", "optional", 0.05, "SoakTickLatencyHigh, tick_latency (a warning)",
+                "every tick's event time is VALUE s (default 0.05) in the past: the probe measures that latency"),
     "drop": Kind(("harvester",), "optional", "none", None, "SoakHarvesterQueueDropped, harvester_slo",
                  "the harvester's consumer stops (default 3 s), so its bounded queue overflows and drops"),
     "timeout": Kind(("harvester",), "none", "optional", 1, "SoakHarvesterSubstreamTimeout, harvester_slo",

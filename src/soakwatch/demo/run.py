@@ -179,6 +179,8 @@ class DemoRun:
         assert self._ticks is not None
         if fault.kind == "corrupt":
             self._ticks.corrupt = (fault.value or 0.0) if begin else 0.0
+        elif fault.kind == "lag":
+            self._ticks.lag_ns = int((fault.value or 0.0) * 1e9) if begin else 0
         elif fault.kind == "rate":
             self._ticks.set_rate(fault.value if begin and fault.value else self.s.rate)
 

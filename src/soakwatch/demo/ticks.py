@@ -42,7 +42,8 @@ class TickPublisher:
     ``event_offset_ns(i)`` shifts the event time of tick ``i`` into the past, so a
     test can give the stream a known latency distribution. ``stop()`` ends a run early.
     ``set_rate()`` changes the pace from now on; ``corrupt`` is the share of ticks sent as
-    truncated JSON without the ``Soak-Ts`` header (parse gaps on purpose).
+    truncated JSON without the ``Soak-Ts`` header (parse gaps on purpose); ``lag_ns`` dates every
+    event that much in the past (latency on purpose).
     """
 
     def __init__(self, client: Client, rate: float, symbols: Sequence[str] = DEFAULT_SYMBOLS,
@@ -57,6 +58,7 @@ class TickPublisher:
         self._stopped = asyncio.Event()
         self.corrupt = 0.0
         self.corrupted = 0
+        self.lag_ns = 0
         self._corrupt_debt = 0.0
         self._base_sent, self._base_time = 0, 0.0
 
@@ -93,7 +95,7 @@ class TickPublisher:
 
     async def _publish_one(self, symbol: str) -> None:
         index = self.stats.sent
-        ts_ns = time.time_ns() - (self.event_offset_ns(index) if self.event_offset_ns else 0)
+        ts_ns = time.time_ns() - (self.event_offset_ns(index) if self.event_offset_ns else 0) - self.lag_ns
         self._seq[symbol] += 1
         payload = tick_payload(symbol, self._seq[symbol], ts_ns)
         headers = {TICK_TS_HEADER: str(ts_ns)} if self.header else None
