@@ -23,6 +23,7 @@ from soakwatch.demo.timeseries import DEFAULT_URL, TYPES
 from soakwatch.errors import ConfigError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
 from soakwatch.options import env_flag, positive_float
+from soakwatch.stack import state
 from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
 
 DEMO_DIR = "demo"
@@ -114,6 +115,9 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
+    if state.read_state(Path(args.state_dir).resolve()) is None:
+        print(f"{prog}: note: no stack started from {Path(args.state_dir).resolve()} (`soakwatch up`): the soak "
+              "exporter reads the sinks and the run manifest from its own state folder", file=sys.stderr)
     try:
         final = asyncio.run(_run(run))
     except PipelineStartError as exc:

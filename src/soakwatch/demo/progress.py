@@ -27,14 +27,16 @@ class Progress:
 
     def line(self, elapsed: float, sent: int, faults: list[str], restarts: int) -> str:
         rate = self._rate(elapsed, sent)
+        shown = "--" if rate is None else f"{rate:,.0f}"
         applied = ", ".join(faults) if faults else "none"
-        return (f"demo {_clock(elapsed)}/{_clock(self.total)}  ticks {rate:,.0f}/s  restarts {restarts}  "
+        return (f"demo {_clock(elapsed)}/{_clock(self.total)}  ticks {shown}/s  restarts {restarts}  "
                 f"faults applied: {applied}")
 
-    def _rate(self, elapsed: float, sent: int) -> float:
+    def _rate(self, elapsed: float, sent: int) -> float | None:
+        """Ticks per second since the previous line; None for the first."""
         previous, self._last_sent = self._last_sent, (elapsed, sent)
         if previous is None or elapsed <= previous[0]:
-            return 0.0
+            return None
         return (sent - previous[1]) / (elapsed - previous[0])
 
     def update(self, elapsed: float, sent: int, faults: list[str], restarts: int) -> None:
