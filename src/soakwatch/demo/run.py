@@ -193,8 +193,8 @@ class DemoRun:
         with contextlib.suppress(Exception):
             await ticks
         self.info.window_end = time.time()
-        if self.info.window_start is None:
-            self.info.state = "interrupted" if self._stop.is_set() else "failed"
+        if self._stop.is_set():
+            self.info.state = "interrupted"
         else:
-            self.info.state = "interrupted" if self._stop.is_set() else "finished"
+            self.info.state = "failed" if self.info.window_start is None else "finished"
         self.progress.note(f"demo: stopped in order {' -> '.join(order) or '(nothing was running)'}")
