@@ -77,3 +77,10 @@ def test_demo_exits_2_on_a_symbol_that_is_no_subject_token(capsys, tmp_path):
     assert code == 2
     assert "invalid config: --symbols must be NATS subject tokens of letters, digits, - and _, got 'ETH.USDT'" in (
         capsys.readouterr().err)
+
+
+def test_faults_also_come_from_the_environment(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOAK_DEMO_FAULTS", "kill:signal@10s kill:report@2m")
+    code = cli.main(["--minutes", "1", "--state-dir", str(tmp_path)])
+    assert code == 2
+    assert "invalid config: --fault 'kill:report@2m' starts at 120 s" in capsys.readouterr().err

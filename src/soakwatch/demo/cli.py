@@ -28,6 +28,7 @@ from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
 
 DEMO_DIR = "demo"
 _SYMBOL = re.compile(r"[A-Za-z0-9_-]+")
+FAULTS_ENV, SYMBOLS_ENV = "SOAK_DEMO_FAULTS", "SOAK_TICK_SYMBOLS"
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -42,8 +43,11 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     env_flag(parser, "--minutes", env="SOAK_DEMO_MINUTES", default=3.0, type=positive_float,
              help="length of the run, after the pipeline is up")
     env_flag(parser, "--rate", env="SOAK_TICK_RATE", default=6000.0, type=positive_float, help="ticks per second")
-    parser.add_argument("--symbols", nargs="+", default=list(DEFAULT_SYMBOLS), help="symbols, round-robin")
-    parser.add_argument("--fault", action="append", default=[], metavar="SPEC", help="a fault (repeatable)")
+    parser.add_argument("--symbols", nargs="+", default=os.environ.get(SYMBOLS_ENV, " ".join(DEFAULT_SYMBOLS)).split(),
+                        help=f"symbols, round-robin [env {SYMBOLS_ENV}, space-separated; default "
+                             f"{' '.join(DEFAULT_SYMBOLS)}]")
+    parser.add_argument("--fault", action="append", default=None, metavar="SPEC",
+                        help=f"a fault (repeatable) [env {FAULTS_ENV}, space-separated specs]")
     env_flag(parser, "--state-dir", env=STATE_DIR_ENV, default=DEFAULT_STATE_DIR,
              help="state folder; the demo writes under <state>/demo/")
     env_flag(parser, "--pushgateway-url", "--timeseries-url", env="TIMESERIES_URL", default=DEFAULT_URL,
@@ -68,7 +72,8 @@ def _worker_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> DemoSettings:
-    faults = parse_faults(args.fault, args.minutes * 60.0)
+    specs = args.fault if args.fault is not None else os.environ.get(FAULTS_ENV, "").split()
+    faults = parse_faults(specs, args.minutes * 60.0)
     for symbol in args.symbols:
         if not _SYMBOL.fullmatch(symbol):
             raise ConfigError("--symbols", f"must be NATS subject tokens of letters, digits, - and _, got {symbol!r}")
