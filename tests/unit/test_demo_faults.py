@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from soakwatch.demo import cli
+from soakwatch.demo import cli, connection
 from soakwatch.demo.faults import KINDS, parse_fault, parse_faults
 from soakwatch.errors import ConfigError
+from soakwatch.stack import free_port
 
 RUN = 300.0  # a five-minute run
 
@@ -84,3 +85,13 @@ def test_faults_also_come_from_the_environment(capsys, tmp_path, monkeypatch):
     code = cli.main(["--minutes", "1", "--state-dir", str(tmp_path)])
     assert code == 2
     assert "invalid config: --fault 'kill:report@2m' starts at 120 s" in capsys.readouterr().err
+
+
+def test_demo_exits_1_naming_the_url_when_nats_is_unreachable(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(connection, "CONNECT_TIMEOUT", 1.0)
+    url = f"nats://127.0.0.1:{free_port()}"
+    code = cli.main(["--minutes", "1", "--state-dir", str(tmp_path), "--nats-url", url])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"cannot connect to NATS at {url}: no answer within 1 s; is the stack up (`soakwatch up`)?" in err
+    assert not (tmp_path / "demo").exists()

@@ -15,6 +15,7 @@ from typing import Any
 
 from nats.errors import NoServersError
 
+from soakwatch.demo import connection
 from soakwatch.demo.faults import describe_kinds, parse_faults
 from soakwatch.demo.progress import Progress
 from soakwatch.demo.run import DemoRun, DemoSettings, PipelineStartError
@@ -129,7 +130,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
         print(str(exc), file=sys.stderr)
         return 1
     except (NoServersError, TimeoutError, OSError) as exc:
-        print(f"{prog}: cannot connect to NATS at {redact_url(args.nats_url)}: {exc or type(exc).__name__}; "
+        reason = str(exc) or f"no answer within {connection.CONNECT_TIMEOUT:g} s"
+        print(f"{prog}: cannot connect to NATS at {redact_url(args.nats_url)}: {reason}; "
               "is the stack up (`soakwatch up`)?", file=sys.stderr)
         return 1
     _print_summary(final, run.manifest_path)

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nats
 from nats.aio.client import Client
 
 from soakwatch.contract import PROCESSES
-from soakwatch.demo import manifest
+from soakwatch.demo import connection, manifest
 from soakwatch.demo.control import active_flag, control_message, control_subject
 from soakwatch.demo.faults import Fault
 from soakwatch.demo.manifest import RunInfo
@@ -85,8 +84,8 @@ class DemoRun:
         return data
 
     async def run(self) -> dict[str, Any]:
+        self._nc = await connection.connect(self._connect, "demo-orchestrator")
         self._fresh_sinks()
-        self._nc = await nats.connect(**self._connect, max_reconnect_attempts=-1, name="demo-orchestrator")
         try:
             await self.observer.subscribe(self._nc)
             self.write_manifest()

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from soakwatch.contract import PROCESSES
+from soakwatch.demo.connection import connect
 from soakwatch.demo.control import control_subject, parse_active, parse_control
 from soakwatch.instrument import Instrument
 from soakwatch.natsconn import add_nats_arguments, connect_options
@@ -101,7 +101,7 @@ async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    nc = await nats.connect(**connect_options(args), max_reconnect_attempts=-1, name=f"demo-{args.role}")
+    nc = await connect(connect_options(args), f"demo-{args.role}", timeout=30.0)
     rt = Runtime(nc, args.role, args)
     role = make_role(rt)
 
