@@ -103,7 +103,7 @@ def test_faulty_demo_fails_naming_each_broken_criterion(tmp_path, port_flags, ca
     held, quick = manifest["restart_backoff_pattern"]
     assert 14 <= held <= 15.5 and quick == 1.0
     assert manifest["harvester_metrics"]["queue_dropped"] > 0
-    assert manifest["timeseries_export"]["error_count"] >= 2
+    assert manifest["timeseries_export"]["error_count"] >= 1
     assert all(f["applied_at"] for f in manifest["faults"])
 
     fired = {(a["rule_name"], a["details"].get("process")) for a in
