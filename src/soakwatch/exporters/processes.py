@@ -128,7 +128,8 @@ def _families() -> dict[str, CounterMetricFamily | GaugeMetricFamily]:
         "restarts": CounterMetricFamily("soak_process_restarts", "Restarts of the logical process (new pid or "
                                         "start time; at least the run manifest's restart_count).",
                                         labels=["process"]),
-        "downtime": gauge("soak_process_restart_downtime_seconds", "Downtime of the latest restart."),
+        "downtime": gauge("soak_process_restart_downtime_seconds", "Downtime of the latest restart (0 until "
+                          "the first restart)."),
         "start": gauge("soak_process_start_time_seconds", "Start time of the current or last instance."),
         "exit": gauge("soak_process_exit_time_seconds", "Time the latest instance was seen to exit."),
         "rss": gauge("soak_process_resident_memory_bytes", "Resident memory of the running instance."),
@@ -144,7 +145,8 @@ def _add(families: dict[str, CounterMetricFamily | GaugeMetricFamily], name: str
     labels = [name]
     families["up"].add_metric(labels, float(state.up))
     families["restarts"].add_metric(labels, max(state.restarts, manifest_restarts))
-    optional = {"downtime": state.downtime, "start": state.start_time, "exit": state.exit_time}
+    downtime = state.downtime if state.downtime is not None or state.start_time is None else 0.0  # no restart yet
+    optional = {"downtime": downtime, "start": state.start_time, "exit": state.exit_time}
     for key, value in optional.items():
         if value is not None:
             families[key].add_metric(labels, value)

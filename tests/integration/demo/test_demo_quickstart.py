@@ -13,7 +13,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from soakwatch.dashboards import DASHBOARDS, dashboard_json
+from soakwatch.dashboards.queries import failing_queries
 from soakwatch.demo import quickstart
+from soakwatch.stack import cli as stack_cli
 from soakwatch.stack import state
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -61,10 +64,20 @@ def _assert_all_stopped(state_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_clean_demo_passes(tmp_path, port_flags, capsys):
-    code = _quickstart(tmp_path, port_flags, 1.25, [])
-    out = capsys.readouterr().out
+def test_clean_demo_passes_and_every_dashboard_panel_shows_its_data(tmp_path, port_flags, capsys):
     state_dir = (tmp_path / "state").resolve()
+    prometheus_url = f"http://127.0.0.1:{port_flags[port_flags.index('--prometheus-port') + 1]}"
+    try:
+        code = _quickstart(tmp_path, [*port_flags, "--keep-up"], 1.25, [])
+        out = capsys.readouterr().out
+        # the real probe, exporter and reporter behind the real Prometheus feed every panel, seen during the run
+        window = json.loads((state_dir / "demo" / "run_manifest.json").read_text())["window"]
+        during = window["end"] - 5.0
+        failures = [failure for name in sorted(DASHBOARDS) for failure in
+                    failing_queries(prometheus_url, json.loads(dashboard_json(DASHBOARDS[name])), during)]
+    finally:
+        stack_cli.down(["--state-dir", str(state_dir)])
+    assert not failures, "\n".join(failures)
     assert code == 0, out
     assert "verdict: PASS (13/13 criteria passed)" in out
     assert f"quickstart: verdict PASS; report {state_dir / 'evidence' / 'report.html'}" in out

@@ -19,41 +19,8 @@ import yaml
 from soak_catalogue import CATALOGUE, EXPORTER, PROBE, exposition, serve
 
 from soakwatch.dashboards import DASHBOARDS, dashboard_json
+from soakwatch.dashboards.queries import dashboard_queries, failing_queries, run_query
 from soakwatch.stack import free_port, render, servers
-
-# What Grafana would put in for the variables (All = ".*").
-GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "1m", "$job": ".*", "$process": ".*"}
-LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*\w+\)$")
-
-
-def _expressions(model: dict) -> list[tuple[str, str, bool]]:
-    """(where, expr, must return data) for panel targets, variable queries and annotations."""
-    found = []
-    for panel in model["panels"]:
-        for target in panel.get("targets", []):
-            found.append((f"panel {panel['title']!r} {target['refId']}", target["expr"], True))
-    for variable in model["templating"]["list"]:
-        selector = LABEL_VALUES.match(variable["query"])
-        assert selector, f"variable {variable['name']}: unexpected query {variable['query']!r}"
-        found.append((f"variable {variable['name']}", selector["selector"], True))
-    for annotation in model["annotations"]["list"]:
-        found.append((f"annotation {annotation['name']!r}", annotation["expr"], False))
-    return found
-
-
-def _substitute(expr: str) -> str:
-    for name, value in GRAFANA_VARIABLES.items():
-        expr = expr.replace(name, value)
-    return expr
-
-
-def _query(prom_url: str, expr: str) -> dict:
-    url = f"{prom_url}/api/v1/query?{urllib.parse.urlencode({'query': expr})}"
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return json.loads(exc.read())
 
 
 def _wait_for_history(prom_url: str, timeout: float = 30.0) -> None:
@@ -61,10 +28,10 @@ def _wait_for_history(prom_url: str, timeout: float = 30.0) -> None:
     expr = 'min(count_over_time(soak_exporter_info{job=~"soak_probe|soak_exporter"}[1m])) >= 4'
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _query(prom_url, expr)["data"]["result"]:
+        if run_query(prom_url, expr)["data"]["result"]:
             return
         time.sleep(0.5)
-    raise AssertionError(f"no scrape history after {timeout} s: {_query(prom_url, 'up')}")
+    raise AssertionError(f"no scrape history after {timeout} s: {run_query(prom_url, 'up')}")
 
 
 def _push_report(pushgateway_url: str) -> None:
@@ -98,21 +65,14 @@ def prometheus_with_catalogue(tmp_path, config_dir):
 
 @pytest.mark.parametrize("name", sorted(DASHBOARDS))
 def test_every_dashboard_query_runs_and_returns_data(name, prometheus_with_catalogue):
-    model = json.loads(dashboard_json(DASHBOARDS[name]))
-    failures = []
-    for where, expr, needs_data in _expressions(model):
-        answer = _query(prometheus_with_catalogue, _substitute(expr))
-        if answer.get("status") != "success":
-            failures.append(f"{where}: {answer.get('error')}  [{expr}]")
-        elif needs_data and not answer["data"]["result"]:
-            failures.append(f"{where}: no data  [{expr}]")
+    failures = failing_queries(prometheus_with_catalogue, json.loads(dashboard_json(DASHBOARDS[name])))
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("name", sorted(DASHBOARDS))
 def test_dashboard_queries_use_only_catalogue_metrics(name):
     model = json.loads(dashboard_json(DASHBOARDS[name]))
-    unquoted = [re.sub(r'"[^"]*"', "", expr) for _, expr, _ in _expressions(model)]
+    unquoted = [re.sub(r'"[^"]*"', "", query.expr) for query in dashboard_queries(model)]
     used = {metric for expr in unquoted for metric in re.findall(r"\bsoak_[a-z0-9_]+", expr)}
     assert used, "no soak_ metric in any query"
     assert used <= CATALOGUE, f"not in the design's metric catalogue: {sorted(used - CATALOGUE)}"
