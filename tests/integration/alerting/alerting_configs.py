@@ -1,40 +1,31 @@
-"""Configs rendered from the repository's Prometheus and Alertmanager files for servers on free ports."""
+"""The repository's Prometheus and Alertmanager configs rendered by soakwatch.stack.render for servers on free ports."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import yaml
+from soakwatch.stack import render
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def render_alertmanager(tmp_path: Path, webhook_url: str, **route: Any) -> Path:
     """alerting/alertmanager.yml with every webhook pointed at ``webhook_url`` and root/child timings from ``route``."""
-    config = yaml.safe_load((ROOT / "alerting/alertmanager.yml").read_text())
-    config["templates"] = [str(ROOT / "alerting" / pattern) for pattern in config["templates"]]
-    for receiver in config["receivers"]:
-        for webhook in receiver.get("webhook_configs", []):
-            webhook["url"] = webhook_url
-    config["route"].update(route)
-    for child in config["route"].get("routes", []):
-        child.update({key: value for key, value in route.items() if key in child})
-    path = tmp_path / "alertmanager.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+    source = ROOT / render.ALERTMANAGER_CONFIG
+    config = render.load_yaml(source)
+    every_receiver = {render.webhook_env(str(r["name"])): webhook_url for r in config["receivers"]}
+    config = render.render_alertmanager(config, "", source.parent, env=every_receiver)
+    config["route"] = {**config["route"], **route}
+    config["route"]["routes"] = [{**child, **{k: v for k, v in route.items() if k in child}}
+                                 for child in config["route"].get("routes", [])]
+    return render.write_yaml(tmp_path / "alertmanager.yml", config, "alerting test config")
 
 
 def render_prometheus(tmp_path: Path, targets: dict[str, str], alertmanager: str, interval: str) -> Path:
     """prometheus/prometheus.yml with the given scrape targets per job (other jobs dropped) and intervals."""
-    config = yaml.safe_load((ROOT / "prometheus/prometheus.yml").read_text())
-    config["global"].update(scrape_interval=interval, evaluation_interval=interval)
-    config["rule_files"] = [str(ROOT / "prometheus" / pattern) for pattern in config["rule_files"]]
-    config["alerting"]["alertmanagers"][0]["static_configs"] = [{"targets": [alertmanager]}]
-    jobs = [job for job in config["scrape_configs"] if job["job_name"] in targets]
-    for job in jobs:
-        job["static_configs"] = [{"targets": [targets[job["job_name"]]]}]
-    config["scrape_configs"] = jobs
-    path = tmp_path / "prometheus.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+    source = ROOT / render.PROMETHEUS_CONFIG
+    config = render.render_prometheus(render.load_yaml(source), render.Targets(targets, alertmanager, ""),
+                                      source.parent, interval)
+    config["scrape_configs"] = [job for job in config["scrape_configs"] if job["job_name"] in targets]
+    return render.write_yaml(tmp_path / "prometheus.yml", config, "alerting test config")
