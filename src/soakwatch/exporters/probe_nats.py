@@ -25,7 +25,7 @@ async def connect(probe: Probe, options: dict[str, Any], timeout: float = 10.0) 
     Every disconnect, reconnect and client-side drop lands in ``probe``; a
     repeated error (a refused reconnect every half second) is logged once.
     """
-    last_error = [""]
+    last_error = ""
 
     async def disconnected() -> None:
         if probe.closing:
@@ -34,16 +34,18 @@ async def connect(probe: Probe, options: dict[str, Any], timeout: float = 10.0) 
         log.warning("probe: disconnected from NATS")
 
     async def reconnected() -> None:
-        last_error[0] = ""
+        nonlocal last_error
+        last_error = ""
         probe.count_reconnect()
         url = client.connected_url.geturl() if client.connected_url else "NATS"
         log.warning("probe: reconnected to %s", redact_url(url))
 
     async def error(exc: Exception) -> None:
+        nonlocal last_error
         if isinstance(exc, SlowConsumerError):
             probe.count_dropped()
-        elif str(exc) != last_error[0]:
-            last_error[0] = str(exc)
+        elif str(exc) != last_error:
+            last_error = str(exc)
             log.warning("probe: NATS error: %s", exc)
 
     client = await asyncio.wait_for(nats.connect(
