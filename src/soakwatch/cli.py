@@ -10,11 +10,12 @@ from soakwatch import __version__
 
 # subcommand -> ("module:function", one-line help). Each target is ``main(argv) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "probe": ("soakwatch.exporters.probe_cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
+    "probe": ("soakwatch.exporters.probe.cli:main", "measure a NATS tick stream (nats-throughput-probe)"),
     "ticks": ("soakwatch.demo.ticks_cli:main", "publish a paced synthetic tick stream"),
     "bench": ("soakwatch.bench.cli:main", "benchmark NATS pub/sub, request/reply and JetStream; compare reports"),
-    "export": ("soakwatch.exporters.export_cli:main", "serve the soak exporter's /metrics (--config soak.yaml)"),
-    "parity": ("soakwatch.exporters.parity_cli:main", "compare the JSONL and SQLite signal sinks (parity_diff.json)"),
+    "export": ("soakwatch.exporters.soak.cli:main", "serve the soak exporter's /metrics (--config soak.yaml)"),
+    "parity": ("soakwatch.exporters.soak.sinks.parity_cli:main",
+               "compare the JSONL and SQLite signal sinks (parity_diff.json)"),
     "up": ("soakwatch.stack.cli:up", "start the monitoring stack from local binaries, in the background"),
     "status": ("soakwatch.stack.cli:status", "show the local stack's processes, URLs and health"),
     "down": ("soakwatch.stack.cli:down", "stop the local stack; nothing is left running"),

@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
 
 import orjson
 from nats.aio.msg import Msg
 
 from soakwatch.contract import TICK_SUBJECT
-
-if TYPE_CHECKING:
-    from soakwatch.demo.worker import Runtime
+from soakwatch.demo.runtime import Runtime
 
 log = logging.getLogger("soakwatch.demo.harvest")
 

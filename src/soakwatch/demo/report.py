@@ -7,17 +7,14 @@ import collections
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING
 
 import orjson
 from nats.aio.msg import Msg
 
 from soakwatch.contract import SIGNAL_SUBJECT
 from soakwatch.demo import timeseries
+from soakwatch.demo.runtime import Runtime
 from soakwatch.demo.timeseries import Figures
-
-if TYPE_CHECKING:
-    from soakwatch.demo.worker import Runtime
 
 log = logging.getLogger("soakwatch.demo.report")
 

@@ -8,15 +8,13 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from nats.aio.msg import Msg
 
 from soakwatch.contract import TICK_SUBJECT
-
-if TYPE_CHECKING:
-    from soakwatch.demo.worker import Runtime
+from soakwatch.demo.runtime import Runtime
 
 log = logging.getLogger("soakwatch.demo.signals")
 GATING_REASONS = ("spread", "volatility", "cooldown")

@@ -7,15 +7,13 @@ import logging
 import sqlite3
 from collections import deque
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from nats.aio.msg import Msg
 
 from soakwatch.contract import SIGNAL_SUBJECT
-
-if TYPE_CHECKING:
-    from soakwatch.demo.worker import Runtime
+from soakwatch.demo.runtime import Runtime
 
 log = logging.getLogger("soakwatch.demo.sink")
 JSONL_NAME, SQLITE_NAME = "signals.jsonl", "signals.sqlite"

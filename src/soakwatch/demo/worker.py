@@ -15,44 +15,21 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, cast
 
-from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from soakwatch.contract import PROCESSES
 from soakwatch.demo.connection import connect
-from soakwatch.demo.control import control_subject, parse_active, parse_control
-from soakwatch.instrument import Instrument
+from soakwatch.demo.control import control_subject, parse_control
+from soakwatch.demo.harvest import Harvester
+from soakwatch.demo.report import Reporter
+from soakwatch.demo.runtime import Role, Runtime
+from soakwatch.demo.signals import SignalEngine
+from soakwatch.demo.sink import Broker
 from soakwatch.natsconn import add_nats_arguments, connect_options
 from soakwatch.options import positive_float
 
 log = logging.getLogger("soakwatch.demo.worker")
-
-
-class Role(Protocol):
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    def on_fault(self, kind: str, active: bool, value: float | None) -> None: ...
-
-
-class Runtime:
-    """What every role shares: the NATS connection, the instrument and the faults in force."""
-
-    def __init__(self, nc: Client, role: str, args: argparse.Namespace) -> None:
-        self.nc, self.role, self.args = nc, role, args
-        self.inst = Instrument(cast(Any, nc), process=role)  # nats Client.publish has named extras
-        self.faults: dict[str, float | None] = parse_active(args.active)
-
-    def status(self) -> str:
-        return "unhealthy" if "unhealthy" in self.faults else "healthy"
-
-    def fault(self, kind: str, active: bool, value: float | None) -> None:
-        if active:
-            self.faults[kind] = value
-        else:
-            self.faults.pop(kind, None)
-        log.warning("%s: fault %s %s", self.role, kind, "on" if active else "off")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,15 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_role(rt: Runtime) -> Role:
     if rt.role == "harvest":
-        from soakwatch.demo.harvest import Harvester
         return Harvester(rt)
     if rt.role == "signal":
-        from soakwatch.demo.signals import SignalEngine
         return SignalEngine(rt)
     if rt.role == "broker":
-        from soakwatch.demo.sink import Broker
         return Broker(rt)
-    from soakwatch.demo.report import Reporter
     return Reporter(rt)
 
 

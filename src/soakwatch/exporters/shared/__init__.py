@@ -1,0 +1,1 @@
+"""What both exporters use: exporter info, label budget, payload decoding, error counting, env expansion, outputs."""

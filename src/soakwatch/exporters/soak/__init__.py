@@ -1,0 +1,1 @@
+"""The soak exporter: process health and resources, harvester SLOs, signals, sinks and exports as metrics."""

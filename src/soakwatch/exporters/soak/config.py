@@ -1,0 +1,289 @@
+"""The soak exporter's config: YAML with ``${VAR:-default}`` expansion, validated into frozen objects."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from soakwatch import contract
+from soakwatch.errors import ConfigError
+from soakwatch.exporters.shared.envexpand import expand_tree
+
+__all__ = [
+    "ExporterConfig", "HealthConfig", "HttpHealthConfig", "ManifestConfig", "ProcessMatch", "ProcessesConfig",
+    "SinksConfig", "SubjectConfig", "demo_config_path", "load_config", "parse_config",
+]
+
+_LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ProcessMatch:
+    """A logical process: OS processes whose name and/or command line match (``re.search``)."""
+
+    name: re.Pattern[str] | None = None
+    cmdline: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class ProcessesConfig:
+    match: Mapping[str, ProcessMatch]
+    interval: float = 5.0
+    liveness_interval: float = 0.1
+
+
+@dataclass(frozen=True)
+class HttpHealthConfig:
+    process: str
+    url: str
+    interval: float = 10.0
+    timeout: float = 2.0
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    processes: tuple[str, ...] = contract.PROCESSES
+    interval: float = contract.HEARTBEAT_INTERVAL_SECONDS
+    missing_after: float = 3.0
+    subject_prefix: str = contract.HEALTH_SUBJECT_PREFIX
+    http: tuple[HttpHealthConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubjectConfig:
+    """A collector fed by one NATS subject (harvester stats, signals, export events)."""
+
+    subject: str
+
+
+@dataclass(frozen=True)
+class SinksConfig:
+    jsonl: Path | None = None
+    sqlite: Path | None = None
+    table: str = "signals"
+    interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class ManifestConfig:
+    path: str
+    interval: float = 5.0
+
+
+@dataclass(frozen=True)
+class ExporterConfig:
+    listen_address: str | None = None
+    nats_url: str | None = None
+    processes: ProcessesConfig | None = None
+    health: HealthConfig | None = None
+    harvester: SubjectConfig | None = None
+    signals: SubjectConfig | None = None
+    exports: SubjectConfig | None = None
+    sinks: SinksConfig | None = None
+    manifest: ManifestConfig | None = None
+    source: str = field(default="<dict>", compare=False)
+
+    def needs_nats(self) -> bool:
+        return any((self.health, self.harvester, self.signals, self.exports))
+
+
+class _Section:
+    """Reads one mapping of the YAML tree; every rule broken names ``<path>.<key>``."""
+
+    def __init__(self, data: Any, path: str) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(path, f"must be a mapping, got {type(data).__name__}")
+        self.data, self.path, self._seen = data, path, {"enabled"}
+
+    def _field(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._seen.add(key)
+        value = self.data.get(key)
+        return default if value is None else value
+
+    def number(self, key: str, default: float, minimum: float = 0.0) -> float:
+        value = self.get(key, default)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(self._field(key), f"must be a number, got {value!r}") from None
+        if not number > minimum:
+            raise ConfigError(self._field(key), f"must be > {minimum:g}, got {value!r}")
+        return number
+
+    def string(self, key: str, default: str | None = None) -> str | None:
+        value = self.get(key, default)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(self._field(key), f"must be a non-empty string, got {value!r}")
+        return value
+
+    def regex(self, key: str) -> re.Pattern[str] | None:
+        text = self.string(key)
+        if text is None:
+            return None
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise ConfigError(self._field(key), f"must be a valid regular expression ({exc})") from None
+
+    def section(self, key: str) -> _Section | None:
+        """A sub-mapping; absent, null, false or ``enabled: false`` switch it off; ``true`` means defaults."""
+        value = self.get(key)
+        if value is None or value is False:
+            return None
+        sub = _Section({} if value is True else value, self._field(key))
+        enabled = sub.data.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(sub._field("enabled"), f"must be true or false, got {enabled!r}")
+        return sub if enabled else None
+
+    def done(self) -> None:
+        unknown = sorted(str(k) for k in self.data if k not in self._seen)
+        if unknown:
+            raise ConfigError(self._field(unknown[0]), "is not a known field")
+
+
+def _label(value: Any, field_name: str) -> str:
+    if not isinstance(value, str) or not _LABEL.match(value):
+        raise ConfigError(field_name, f"must be a label value of [A-Za-z0-9_.-]{{1,64}}, got {value!r}")
+    return value
+
+
+def _process_match(name: str, value: Any, path: str) -> ProcessMatch:
+    if isinstance(value, str):
+        value = {"cmdline": value}
+    sec = _Section(value, path)
+    match = ProcessMatch(name=sec.regex("name"), cmdline=sec.regex("cmdline"))
+    sec.done()
+    if match.name is None and match.cmdline is None:
+        raise ConfigError(path, "must set name and/or cmdline (a regular expression)")
+    return match
+
+
+def _processes(sec: _Section) -> ProcessesConfig:
+    raw = sec.get("match")
+    if raw is None:
+        match = {name: ProcessMatch(cmdline=re.compile(rf"\b{name}\b")) for name in contract.PROCESSES}
+    else:
+        if not isinstance(raw, dict) or not raw:
+            raise ConfigError(f"{sec.path}.match", "must be a non-empty mapping of process name to regex")
+        match = {_label(k, f"{sec.path}.match"): _process_match(k, v, f"{sec.path}.match.{k}")
+                 for k, v in raw.items()}
+    config = ProcessesConfig(match=match, interval=sec.number("interval", 5.0),
+                             liveness_interval=sec.number("liveness_interval", 0.1))
+    sec.done()
+    return config
+
+
+def _http_health(item: Any, path: str, interval: float) -> HttpHealthConfig:
+    sec = _Section(item, path)
+    url = sec.string("url")
+    if not url or not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{path}.url", f"must be an http(s):// URL, got {url!r}")
+    config = HttpHealthConfig(process=_label(sec.get("process"), f"{path}.process"), url=url,
+                              interval=sec.number("interval", interval), timeout=sec.number("timeout", 2.0))
+    sec.done()
+    return config
+
+
+def _health(sec: _Section, default_processes: tuple[str, ...]) -> HealthConfig:
+    processes = sec.get("processes", list(default_processes))
+    if not isinstance(processes, list):
+        raise ConfigError(f"{sec.path}.processes", "must be a list of process names")
+    interval = sec.number("interval", contract.HEARTBEAT_INTERVAL_SECONDS)
+    http = sec.get("http", [])
+    if not isinstance(http, list):
+        raise ConfigError(f"{sec.path}.http", "must be a list of {process, url} endpoints")
+    config = HealthConfig(
+        processes=tuple(_label(p, f"{sec.path}.processes") for p in processes), interval=interval,
+        missing_after=sec.number("missing_after", 3.0),
+        subject_prefix=sec.string("subject_prefix", contract.HEALTH_SUBJECT_PREFIX) or "",
+        http=tuple(_http_health(item, f"{sec.path}.http[{i}]", interval) for i, item in enumerate(http)),
+    )
+    sec.done()
+    return config
+
+
+def _subject(sec: _Section, default: str) -> SubjectConfig:
+    config = SubjectConfig(subject=sec.string("subject", default) or default)
+    sec.done()
+    return config
+
+
+def _sinks(sec: _Section) -> SinksConfig:
+    jsonl, sqlite = sec.string("jsonl"), sec.string("sqlite")
+    if not (jsonl or sqlite):
+        raise ConfigError(sec.path, "must set jsonl and/or sqlite (file paths)")
+    table = sec.string("table", "signals") or "signals"
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
+        raise ConfigError(f"{sec.path}.table", f"must be an SQL identifier, got {table!r}")
+    config = SinksConfig(jsonl=Path(jsonl) if jsonl else None, sqlite=Path(sqlite) if sqlite else None,
+                         table=table, interval=sec.number("interval", 1.0))
+    sec.done()
+    return config
+
+
+def _manifest(sec: _Section) -> ManifestConfig:
+    path = sec.string("path")
+    if not path:
+        raise ConfigError(f"{sec.path}.path", "is required (a file or a glob such as run_manifest*.json)")
+    config = ManifestConfig(path=path, interval=sec.number("interval", 5.0))
+    sec.done()
+    return config
+
+
+def parse_config(data: Any, source: str = "<dict>", environ: Mapping[str, str] | None = None) -> ExporterConfig:
+    """Validate a parsed YAML tree (after ``${VAR:-default}`` expansion) into an ExporterConfig."""
+    root = _Section({} if data is None else expand_tree(data, environ=environ), "")
+    exporter, nats = root.section("exporter"), root.section("nats")
+    listen = exporter.string("listen_address") if exporter else None
+    nats_url = nats.string("url") if nats else None
+    for sec in (exporter, nats):
+        if sec:
+            sec.done()
+    procs = root.section("processes")
+    processes = _processes(procs) if procs else None
+    health = root.section("health")
+    config = ExporterConfig(
+        listen_address=listen, nats_url=nats_url, processes=processes,
+        health=_health(health, tuple(processes.match) if processes else contract.PROCESSES) if health else None,
+        harvester=_optional(root, "harvester", contract.HARVESTER_STATS_SUBJECT),
+        signals=_optional(root, "signals", contract.SIGNAL_SUBJECT),
+        exports=_optional(root, "exports", contract.REPORT_EXPORT_SUBJECT),
+        sinks=_sinks(s) if (s := root.section("sinks")) else None,
+        manifest=_manifest(m) if (m := root.section("manifest")) else None, source=source,
+    )
+    root.done()
+    return config
+
+
+def _optional(root: _Section, key: str, subject: str) -> SubjectConfig | None:
+    sec = root.section(key)
+    return _subject(sec, subject) if sec else None
+
+
+def demo_config_path() -> Path:
+    """The packaged config of the local demo stack (``soakwatch export --config demo``)."""
+    return Path(str(resources.files("soakwatch.exporters.soak").joinpath("demo.yaml")))
+
+
+def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> ExporterConfig:
+    """Read and validate a YAML config file; ``"demo"`` names the packaged demo config."""
+    file = demo_config_path() if str(path) == "demo" else Path(path)
+    try:
+        text = file.read_text()
+    except OSError as exc:
+        raise ConfigError("--config", f"must be a readable file ({file}: {exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError("--config", f"must be valid YAML ({file}: {exc})") from None
+    return parse_config(data, source=str(file), environ=environ)

@@ -1,0 +1,168 @@
+"""The soak exporter: the collectors its config switches on, their polling loops and NATS subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+import nats
+from prometheus_client.registry import Collector, CollectorRegistry
+
+from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.info import ExporterInfoCollector
+from soakwatch.exporters.soak.config import ExporterConfig
+from soakwatch.exporters.soak.exports import ExportCollector
+from soakwatch.exporters.soak.harvester import HarvesterCollector
+from soakwatch.exporters.soak.health import HealthCollector
+from soakwatch.exporters.soak.health_http import HttpHealthPoller
+from soakwatch.exporters.soak.manifest import ManifestReader
+from soakwatch.exporters.soak.processes import ProcessCollector
+from soakwatch.exporters.soak.signals import SignalCollector
+from soakwatch.exporters.soak.sinks.collector import SinkCollector
+from soakwatch.natsconn import redact_url
+
+log = logging.getLogger("soakwatch.exporter")
+Handler = Callable[[str, bytes], None]
+
+
+class SoakExporter:
+    """Builds the enabled collectors; ``run()`` drives them until ``stop`` is set."""
+
+    def __init__(self, config: ExporterConfig, errors: ErrorCounter | None = None) -> None:
+        self.config = config
+        self.errors = errors or ErrorCounter()
+        self.manifest = ManifestReader(config.manifest.path, self.errors) if config.manifest else None
+        self.processes = ProcessCollector(config.processes.match, self.manifest) if config.processes else None
+        self.health = HealthCollector(config.health, self.errors) if config.health else None
+        self.http = [HttpHealthPoller(e, self.health, self.errors)
+                     for e in (config.health.http if config.health else ())] if self.health else []
+        self.harvester = HarvesterCollector(self.errors, self.manifest) if config.harvester else None
+        self.signals = SignalCollector(self.errors) if config.signals else None
+        self.exports = ExportCollector(self.errors, self.manifest) if config.exports else None
+        self.sinks = SinkCollector(config.sinks, self.errors) if config.sinks else None
+        self.nats_connected = False
+
+    def collectors(self) -> list[Collector]:
+        parts = [self.processes, self.health, self.harvester, self.signals, self.exports, self.sinks]
+        return [ExporterInfoCollector(), self.errors, *(p for p in parts if p is not None)]
+
+    def register(self, registry: CollectorRegistry) -> None:
+        for collector in self.collectors():
+            registry.register(collector)
+
+    def subscriptions(self) -> list[tuple[str, Handler]]:
+        subs: list[tuple[str, Handler]] = []
+        if self.health and self.config.health:
+            subs.append((f"{self.config.health.subject_prefix}.*", self.health.handle))
+        for part, cfg in ((self.harvester, self.config.harvester), (self.signals, self.config.signals),
+                          (self.exports, self.config.exports)):
+            if part is not None and cfg is not None:
+                subs.append((cfg.subject, part.handle))
+        return subs
+
+    def _loops(self) -> list[tuple[str, float, Callable[[], Any], bool]]:
+        """(name, interval, function, run in a worker thread)."""
+        c = self.config
+        loops: list[tuple[str, float, Callable[[], Any], bool]] = []
+        if self.manifest and c.manifest:
+            loops.append(("manifest", c.manifest.interval, self.manifest.refresh, True))
+        if self.processes and c.processes:
+            loops.append(("processes", c.processes.interval, self.processes.sample, True))
+            loops.append(("processes", c.processes.liveness_interval, self.processes.check_liveness, True))
+        if self.health and c.health:
+            loops.append(("health", min(1.0, c.health.interval / 4), self._health_tick, False))
+        loops += [("health_http", p.endpoint.interval, p.poll, True) for p in self.http]
+        if self.sinks and c.sinks:
+            loops.append(("sinks", c.sinks.interval, self.sinks.poll, True))
+        return loops
+
+    def _health_tick(self) -> None:
+        assert self.health is not None
+        if self.nats_connected:
+            self.health.tick()
+        else:
+            self.health.hold()
+
+    async def run(self, stop: asyncio.Event, nats_options: dict[str, Any] | None = None) -> None:
+        """Poll and subscribe until ``stop`` is set; nothing here raises on bad input or lost servers."""
+        tasks = [asyncio.create_task(self._every(*loop, stop)) for loop in self._loops()]
+        if nats_options is not None and self.subscriptions():
+            tasks.append(asyncio.create_task(self._nats(nats_options, stop)))
+        try:
+            await stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _every(self, name: str, interval: float, fn: Callable[[], Any], threaded: bool,
+                     stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(fn) if threaded else fn()
+            except Exception as exc:  # a bug or an OS error must not end the loop
+                self.errors.count(name, "internal", f"{type(exc).__name__}: {exc}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+
+    async def _nats(self, options: dict[str, Any], stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                nc = await nats.connect(**options, **self._nats_callbacks())
+            except Exception as exc:
+                self.errors.count("nats", "connect_failed", redact_url(str(exc)))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 2.0)
+                continue
+            try:
+                for subject, handler in self.subscriptions():
+                    await nc.subscribe(subject, cb=_callback(handler))
+                self.nats_connected = True
+                await stop.wait()
+            finally:
+                self.nats_connected = False
+                await _close(nc)
+            return
+
+    def _nats_callbacks(self) -> dict[str, Any]:
+        async def error_cb(exc: Exception) -> None:
+            self.errors.count("nats", _snake(type(exc).__name__), redact_url(str(exc)))
+
+        async def disconnected_cb() -> None:
+            self.nats_connected = False
+
+        async def reconnected_cb() -> None:
+            self.nats_connected = True
+
+        return {"error_cb": error_cb, "disconnected_cb": disconnected_cb, "reconnected_cb": reconnected_cb,
+                "connect_timeout": 2, "max_reconnect_attempts": -1, "reconnect_time_wait": 1,
+                "allow_reconnect": True}
+
+    def close(self) -> None:
+        if self.sinks:
+            self.sinks.close()
+
+
+async def _close(nc: Any) -> None:
+    """Drain when connected (bounded), else just close: a stop never waits for a lost server."""
+    with contextlib.suppress(Exception):
+        if nc.is_connected:
+            await asyncio.wait_for(nc.drain(), 2.0)
+    with contextlib.suppress(Exception):
+        await nc.close()
+
+
+def _snake(name: str) -> str:
+    """``ConnectionRefusedError`` -> ``connection_refused_error``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _callback(handler: Handler) -> Callable[[Any], Any]:
+    async def on_message(msg: Any) -> None:
+        handler(msg.subject, msg.data)
+
+    return on_message

@@ -1,0 +1,107 @@
+"""The orchestrator's ``run_manifest*.json``, read as a fallback source (restarts, harvester, exports)."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import threading
+from typing import Any
+
+from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.payload import counter_value
+
+COLLECTOR = "manifest"
+
+
+class ManifestReader:
+    """Keeps the last good manifest; a half-written or bad file is counted and the old one kept.
+
+    ``path`` may be a glob (``artifacts/run_logs/run_manifest_*.json``): the newest match is read.
+    A missing manifest is not an error (the orchestrator may write it only at the end).
+    """
+
+    def __init__(self, path: str, errors: ErrorCounter) -> None:
+        self._pattern = path
+        self._errors = errors
+        self._seen: tuple[str, int, int] | None = None
+        self._data: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Re-read the newest matching file when it changed."""
+        stamp = self._newest()
+        if stamp is None or stamp == self._seen:
+            return
+        try:
+            with open(stamp[0], "rb") as handle:
+                data = json.loads(handle.read())
+        except (OSError, ValueError) as exc:
+            self._errors.count(COLLECTOR, "bad_json", f"{stamp[0]}: {exc}")
+            return  # retried when the file changes again
+        if not isinstance(data, dict):
+            self._errors.count(COLLECTOR, "not_object", stamp[0])
+            return
+        with self._lock:
+            self._seen, self._data = stamp, data
+
+    def _newest(self) -> tuple[str, int, int] | None:
+        best = None
+        for name in glob.glob(self._pattern):
+            try:
+                st = os.stat(name)
+            except OSError:
+                continue
+            if best is None or st.st_mtime_ns > best[1]:
+                best = (name, st.st_mtime_ns, st.st_size)
+        return best
+
+    @property
+    def data(self) -> dict[str, Any] | None:
+        with self._lock:
+            return self._data
+
+    def restart_counts(self) -> dict[str, int]:
+        """``status.processes`` as a mapping or a list of ``{name, restart_count}``."""
+        processes = _dig(self.data, "status", "processes")
+        if isinstance(processes, list):
+            processes = {p.get("name"): p for p in processes if isinstance(p, dict)}
+        if not isinstance(processes, dict):
+            return {}
+        counts = {}
+        for name, entry in processes.items():
+            value = counter_value(entry.get("restart_count")) if isinstance(entry, dict) else None
+            if isinstance(name, str) and value is not None:
+                counts[name] = value
+        return counts
+
+    def harvester(self) -> dict[str, int] | None:
+        """``harvester_metrics`` as the contract's counters (a detected substream timeout counts 1)."""
+        metrics = _dig(self.data, "harvester_metrics")
+        if not isinstance(metrics, dict):
+            return None
+        timeouts = metrics.get("substream_timeouts")
+        if timeouts is None and "substream_timeout_detected" in metrics:
+            timeouts = int(bool(metrics["substream_timeout_detected"]))
+        values = {"queue_dropped": metrics.get("queue_dropped"), "substream_timeouts": timeouts,
+                  "reconnect_count": metrics.get("reconnect_count")}
+        return {k: v for k, raw in values.items() if (v := counter_value(raw)) is not None}
+
+    def exports(self) -> tuple[str, int, int] | None:
+        """``timeseries_export``: (backend, export_count, error_count); backend from ``backend``/``type``."""
+        export = _dig(self.data, "timeseries_export")
+        if not isinstance(export, dict):
+            return None
+        count, errors = counter_value(export.get("export_count")), counter_value(export.get("error_count"))
+        if count is None and errors is None:
+            return None
+        backend = export.get("backend") or export.get("type") or "unknown"
+        return str(backend), count or 0, errors or 0
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data

@@ -1,0 +1,1 @@
+"""The dual signal sink (JSONL + SQLite): readers, parity and ``soakwatch parity``."""

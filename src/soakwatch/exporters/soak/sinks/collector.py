@@ -1,0 +1,72 @@
+"""The dual signal sink (JSONL + SQLite): per-sink counters and their parity."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.soak.config import SinksConfig
+from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
+from soakwatch.exporters.soak.sinks.parity import FIELDS, SinkCounts, aligned_end, compare
+from soakwatch.exporters.soak.sinks.sqlite_poll import SqlitePoller
+
+
+class SinkCollector(Collector):
+    """Reads both sinks from their start; parity compares whole seconds both sinks have reached.
+
+    Sample::
+
+        soak_sink_signals_total{kind="total",sink="jsonl"} 1200.0
+        soak_sink_signals_total{kind="confirm",sink="sqlite"} 700.0
+        soak_sink_parity_diff_ratio{field="strong_ratio"} 0.0
+    """
+
+    def __init__(self, config: SinksConfig, errors: ErrorCounter) -> None:
+        self._readers: dict[str, JsonlTail | SqlitePoller] = {}
+        if config.jsonl:
+            self._readers["jsonl"] = JsonlTail(config.jsonl, errors)
+        if config.sqlite:
+            self._readers["sqlite"] = SqlitePoller(config.sqlite, errors, config.table)
+        self.counts = {name: SinkCounts() for name in self._readers}
+        self._lock = threading.Lock()
+
+    def poll(self) -> None:
+        for name, reader in self._readers.items():
+            records = reader.poll()
+            if records:
+                with self._lock:
+                    self.counts[name].add(records)
+
+    def parity(self) -> dict[str, float] | None:
+        """Difference ratios (0..1) of total, confirm and strong_ratio; None with only one sink."""
+        if len(self.counts) < 2:
+            return None
+        with self._lock:
+            end = aligned_end(self.counts.values(), include_last_second=False)
+            jsonl, sqlite = (self.counts[n].window(None, end) for n in ("jsonl", "sqlite"))
+        return {field: pct / 100.0 for field, pct in compare(jsonl, sqlite).items()}
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        family = CounterMetricFamily("soak_sink_signals", "Signals read back from each sink, by kind "
+                                     "(total, confirm, strong).", labels=["sink", "kind"])
+        with self._lock:
+            totals = {name: counts.totals for name, counts in self.counts.items()}
+        for name, t in sorted(totals.items()):
+            for kind, value in (("total", t.total), ("confirm", t.confirm), ("strong", t.strong)):
+                family.add_metric([name, kind], value)
+        yield family
+        diffs = self.parity()
+        if diffs is not None:
+            gauge = GaugeMetricFamily("soak_sink_parity_diff_ratio", "Relative difference between the JSONL "
+                                      "and SQLite sinks over the seconds both have reached.", labels=["field"])
+            for field in FIELDS:
+                gauge.add_metric([field], diffs[field])
+            yield gauge
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            reader.close()

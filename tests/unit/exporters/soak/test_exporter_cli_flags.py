@@ -1,0 +1,62 @@
+"""`soakwatch export` flags: precedence flag > config > environment > default, and --check-config."""
+
+import pytest
+
+from soakwatch.exporters.soak.cli import build_parser, main, resolve
+
+
+def _resolve(argv, monkeypatch, env=None):
+    for key, val in (env or {}).items():
+        monkeypatch.setenv(key, val)
+    args = build_parser("soakwatch export").parse_args(argv)
+    config = resolve(args, argv)
+    return args, config
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    path = tmp_path / "soak.yaml"
+    path.write_text("exporter: {listen_address: '127.0.0.1:7001'}\nnats: {url: 'nats://127.0.0.1:7002'}\n"
+                    "signals: true\n")
+    return path
+
+
+def test_flag_beats_config(config_file, monkeypatch):
+    argv = ["--config", str(config_file), "--web.listen-address=:7010", "--nats-url", "nats://127.0.0.1:7011"]
+    args, _ = _resolve(argv, monkeypatch)
+    assert args.listen == ("0.0.0.0", 7010) and args.nats_url == "nats://127.0.0.1:7011"
+
+
+def test_config_beats_environment(config_file, monkeypatch):
+    env = {"SOAK_EXPORTER_LISTEN_ADDRESS": "127.0.0.1:7020", "NATS_URL": "nats://127.0.0.1:7021"}
+    args, _ = _resolve(["--config", str(config_file)], monkeypatch, env)
+    assert args.listen == ("127.0.0.1", 7001) and args.nats_url == "nats://127.0.0.1:7002"
+
+
+def test_environment_beats_default(tmp_path, monkeypatch):
+    path = tmp_path / "soak.yaml"
+    path.write_text("signals: true\n")
+    args, _ = _resolve(["--config", str(path)], monkeypatch, {"SOAK_EXPORTER_LISTEN_ADDRESS": "127.0.0.1:7030"})
+    assert args.listen == ("127.0.0.1", 7030)
+    monkeypatch.delenv("SOAK_EXPORTER_LISTEN_ADDRESS")
+    args, _ = _resolve(["--config", str(path)], monkeypatch)
+    assert args.listen == ("0.0.0.0", 9465)
+
+
+def test_config_from_environment_and_check_config(config_file, monkeypatch, capsys):
+    monkeypatch.setenv("SOAK_EXPORTER_CONFIG", str(config_file))
+    assert main(["--check-config"]) == 0
+    assert capsys.readouterr().out.strip() == f"config ok: {config_file}"
+    assert main(["--config", "demo", "--check-config"]) == 0
+
+
+def test_help_names_env_variables(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for var in ("SOAK_EXPORTER_CONFIG", "SOAK_EXPORTER_LISTEN_ADDRESS", "NATS_URL", "OTEL_EXPORTER_OTLP_ENDPOINT"):
+        assert var in out
+
+
+def test_bad_nats_url_is_config_error(config_file, capsys):
+    assert main(["--config", str(config_file), "--nats-url", "http://x"]) == 2
+    assert "invalid config: --nats-url must be nats://" in capsys.readouterr().err
