@@ -14,13 +14,17 @@ from soakwatch.verify.engine import Verdict
 from soakwatch.verify.formats import html, json_doc, junit, markdown
 from soakwatch.verify.promapi import PromClient
 from soakwatch.verify.querier import Querier, QueryLog
+from soakwatch.verify.runinfo import RunInfo
 
 FILES = ("verdict.json", "report.md", "report.html", "junit.xml", "run_manifest.json", "source_manifest.json",
          "parity_diff.json", "queries.json")
 
 
-def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client: PromClient, tz: tzinfo) -> None:
-    """Write every file of :data:`FILES` into ``out`` (created if needed)."""
+def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client: PromClient, tz: tzinfo,
+          run_info: RunInfo | None = None) -> None:
+    """Write every file of :data:`FILES` into ``out`` (created if needed); ``run_info`` is the orchestrator's
+    run manifest as read by ``--run-manifest``."""
+    run_info = run_info or RunInfo()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -17,6 +17,7 @@ from soakwatch.verify.config import Settings, load_settings
 from soakwatch.verify.formats import FORMATTERS
 from soakwatch.verify.promapi import Auth, PromClient, PrometheusError
 from soakwatch.verify.querier import QueryLog
+from soakwatch.verify.runinfo import load_run_info
 from soakwatch.verify.window import Window, parse_duration, parse_time, parse_tz
 
 PROG = "verify-soak"
@@ -37,6 +38,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
              help="file holding the basic auth password")
     env_flag(parser, "--ca-file", env="PROMETHEUS_CA_FILE", type=Path, help="CA bundle for https")
     parser.add_argument("--insecure-skip-verify", action="store_true", help="do not verify the TLS certificate")
+    env_flag(parser, "--run-manifest", env="SOAK_RUN_MANIFEST", type=Path,
+             help="the orchestrator's run_manifest*.json: run id, planned length, symbols, endpoint, backoff")
     env_flag(parser, "--criteria", env="VERIFY_CRITERIA", type=Path,
              help="criteria YAML: thresholds, severities, disabled and custom criteria")
     parser.add_argument("--only", action="append", default=[], metavar="ID", help="run only these criteria")
@@ -92,6 +95,7 @@ def _verify(args: argparse.Namespace) -> int:
     window = Window.ending(parse_time(args.until) if args.until else time.time(), parse_duration(args.since))
     tz = parse_tz(args.tz)
     settings = select(load_settings(args.criteria), args.only, args.skip)
+    run_info = load_run_info(args.run_manifest)
     auth = Auth(args.bearer_token_file, args.basic_auth_user, args.basic_auth_password_file, args.ca_file,
                 args.insecure_skip_verify)
     client = PromClient(args.prometheus_url, auth, timeout=args.timeout)
@@ -99,7 +103,7 @@ def _verify(args: argparse.Namespace) -> int:
     log = QueryLog()
     verdict = engine.run(client, window, settings, log, strict=args.strict)
     if args.out:
-        bundle.write(args.out, verdict, settings, log, client, tz)
+        bundle.write(args.out, verdict, settings, log, client, tz, run_info)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(FORMATTERS[args.format](verdict, tz, color=color))
     return verdict.exit_code
