@@ -24,7 +24,7 @@ def env_flag(
     value = os.environ.get(env, default)
     if "type" in kwargs and isinstance(value, str) and env in os.environ:
         value = kwargs["type"](value)
-    shown = "" if secret or default is None else f"; default {default}"
+    shown = "" if secret or default is None else f"; default {default}".replace("%", "%%")  # argparse %-formats
     return parser.add_argument(*flags, default=value, help=f"{help} [env {env}{shown}]", **kwargs)
 
 
