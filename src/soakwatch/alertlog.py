@@ -9,7 +9,9 @@ firing and resolved) can be read back for the evidence bundle::
      "labels": {...}, "annotations": {...}, "fingerprint": "...", "generatorURL": "..."}
 
 A body that is not an Alertmanager webhook payload gets a 400 and one log line;
-the receiver keeps running.
+the receiver keeps running. A client that stops sending is dropped after ``--read-timeout``.
+The file is reopened when it was rotated (renamed or removed) and on SIGHUP, so logrotate
+works with its default ``create`` mode as well as with ``copytruncate``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from soakwatch.options import env_flag, host_port
+from soakwatch.options import env_flag, host_port, positive_float
 
 log = logging.getLogger("soakwatch.alertlog")
 
 MAX_BODY_BYTES = 1 << 20
+DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_LISTEN = "127.0.0.1:9096"
 DEFAULT_PATH = "/alerts"
 
@@ -89,17 +92,42 @@ def utc_now() -> str:
 
 
 class AlertLog:
-    """Appends records to a JSON-lines file; one lock, one write and flush per notification."""
+    """Appends records to a JSON-lines file; one lock, one write and flush per notification.
+
+    Before each write the file is reopened if the path no longer names the open file (rotated away)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._file: BinaryIO = open(path, "ab")  # noqa: SIM115 - kept open for the server's lifetime
         self._lock = threading.Lock()
+        self._file: BinaryIO = self._open()
+
+    def _open(self) -> BinaryIO:
+        return open(self.path, "ab")
+
+    def _rotated(self) -> bool:
+        try:
+            on_disk = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        held = os.fstat(self._file.fileno())
+        return (on_disk.st_dev, on_disk.st_ino) != (held.st_dev, held.st_ino)
+
+    def reopen(self) -> None:
+        """Close and reopen the file (SIGHUP, or a rotation seen before a write)."""
+        with self._lock:
+            self._reopen()
+
+    def _reopen(self) -> None:
+        self._file.close()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self._open()
 
     def append(self, records: Sequence[dict[str, Any]]) -> None:
         data = b"".join(json.dumps(r, sort_keys=True).encode() + b"\n" for r in records)
         with self._lock:
+            if self._rotated():
+                self._reopen()
             self._file.write(data)
             self._file.flush()
 
@@ -112,6 +140,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: AlertLogServer
     server_version = "soakwatch-alert-log"
 
+    def setup(self) -> None:
+        self.timeout = self.server.read_timeout  # applied to the socket by StreamRequestHandler.setup
+        super().setup()
+
     def do_GET(self) -> None:
         ok = self.path in ("/-/ready", "/-/healthy")
         self._reply(HTTPStatus.OK if ok else HTTPStatus.NOT_FOUND, "ok" if ok else "not found")
@@ -123,6 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self._body()
             records = records_from_body(body, utc_now())
+        except TimeoutError:
+            log.warning("alert-log: dropped %s: no body within %.0f s", self.client_address[0], self.timeout)
+            self.close_connection = True
+            return
         except PayloadError as exc:
             log.warning("alert-log: rejected a webhook from %s: %s", self.client_address[0], exc)
             self._reply(HTTPStatus.BAD_REQUEST, f"bad webhook payload: {exc}")
@@ -143,7 +179,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not 0 <= length <= MAX_BODY_BYTES:
             self._discard(length)
             raise PayloadError(f"body must be 0..{MAX_BODY_BYTES} bytes, got {length}")
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) < length:
+            self.close_connection = True
+            raise PayloadError(f"body ended after {len(body)} of {length} bytes")
+        return body
 
     def _discard(self, length: int) -> None:
         """Read an oversized body away (up to a cap) so the client gets the 400, not a reset."""
@@ -169,15 +209,19 @@ class AlertLogServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], alert_log: AlertLog, webhook_path: str = DEFAULT_PATH) -> None:
+    def __init__(self, address: tuple[str, int], alert_log: AlertLog, webhook_path: str = DEFAULT_PATH,
+                 read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
         super().__init__(address, _Handler)
+        self.read_timeout = read_timeout
         self.alert_log = alert_log
         self.webhook_path = webhook_path
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=prog, description="Receive Alertmanager webhooks and append each alert as one JSON line."
+        prog=prog, description="Receive Alertmanager webhooks and append each alert as one JSON line.",
+        epilog="Log rotation: the file is reopened when it is renamed or removed (logrotate's create mode) and on "
+               "SIGHUP; copytruncate works too, since every write appends.",
     )
     env_flag(parser, "--listen", env="SOAK_ALERT_LOG_LISTEN", default=DEFAULT_LISTEN, type=host_port,
              help="HOST:PORT to listen on")
@@ -185,6 +229,8 @@ def _parser(prog: str) -> argparse.ArgumentParser:
              help="JSON-lines file to append to")
     env_flag(parser, "--path", env="SOAK_ALERT_LOG_PATH", default=DEFAULT_PATH,
              help="URL path that receives the webhooks")
+    env_flag(parser, "--read-timeout", env="SOAK_ALERT_LOG_READ_TIMEOUT", default=DEFAULT_READ_TIMEOUT,
+             type=positive_float, help="seconds a client may take to send a request before it is dropped")
     env_flag(parser, "--log-level", env="SOAK_LOG_LEVEL", default="info",
              choices=["debug", "info", "warning", "error"], help="log level")
     return parser
@@ -195,12 +241,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch alert-log") -
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     alert_log = AlertLog(Path(args.out))
     try:
-        server = AlertLogServer(args.listen, alert_log, args.path)
+        server = AlertLogServer(args.listen, alert_log, args.path, args.read_timeout)
     except OSError as exc:
         alert_log.close()
         log.error("alert-log: cannot listen on %s:%d: %s", *args.listen, exc.strerror or exc)
         return 2
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    signal.signal(signal.SIGHUP, lambda *_: alert_log.reopen())
     host, port = server.server_address[:2]
     log.info("alert-log: listening on http://%s:%d%s, appending to %s (pid %d)",
              host, port, args.path, os.path.abspath(args.out), os.getpid())

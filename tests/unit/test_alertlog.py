@@ -162,3 +162,59 @@ def test_listen_from_the_environment(monkeypatch):
     monkeypatch.setenv("SOAK_ALERT_LOG_LISTEN", f"127.0.0.1:{port}")
     args = alertlog._parser("x").parse_args([])
     assert args.listen == ("127.0.0.1", port)
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_rotated_file_is_reopened_before_the_next_write(tmp_path: Path) -> None:
+    out = tmp_path / "alerts.jsonl"
+    log = alertlog.AlertLog(out)
+    try:
+        log.append([{"n": 1}])
+        out.rename(tmp_path / "alerts.jsonl.1")  # logrotate's default: rename, then the writer must create anew
+        log.append([{"n": 2}])
+        assert _records(tmp_path / "alerts.jsonl.1") == [{"n": 1}]
+        assert _records(out) == [{"n": 2}]
+        out.unlink()
+        log.append([{"n": 3}])
+        assert _records(out) == [{"n": 3}]
+    finally:
+        log.close()
+
+
+def test_reopen_on_request_keeps_appending(tmp_path: Path) -> None:
+    out = tmp_path / "alerts.jsonl"
+    log = alertlog.AlertLog(out)
+    try:
+        log.append([{"n": 1}])
+        log.reopen()
+        log.append([{"n": 2}])
+        assert _records(out) == [{"n": 1}, {"n": 2}]
+    finally:
+        log.close()
+
+
+def test_a_client_that_sends_headers_and_no_body_is_dropped(tmp_path: Path, caplog) -> None:
+    import socket
+    import time
+
+    log = alertlog.AlertLog(tmp_path / "alerts.jsonl")
+    server = alertlog.AlertLogServer(("127.0.0.1", 0), log, read_timeout=0.5)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as sock:
+            sock.sendall(b"POST /alerts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            began = time.monotonic()
+            assert sock.recv(1024) == b""  # the server closed the connection
+            assert time.monotonic() - began < 5
+        assert "no body within" in caplog.text
+        status, _ = _post(f"http://127.0.0.1:{server.server_address[1]}/alerts", json.dumps(FIRING).encode())
+        assert status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+        log.close()
+        thread.join(5)
