@@ -141,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "soakwatch-alert-log"
 
     def setup(self) -> None:
-        self.timeout = self.server.read_timeout  # applied to the socket by StreamRequestHandler.setup
+        self.request.settimeout(self.server.read_timeout)
         super().setup()
 
     def do_GET(self) -> None:
@@ -156,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._body()
             records = records_from_body(body, utc_now())
         except TimeoutError:
-            log.warning("alert-log: dropped %s: no body within %.0f s", self.client_address[0], self.timeout)
+            log.warning("alert-log: dropped %s: no body within %.0f s", self.client_address[0], self.server.read_timeout)
             self.close_connection = True
             return
         except PayloadError as exc:
