@@ -9,9 +9,9 @@ import signal
 import sys
 from collections.abc import Sequence
 
-import nats
 from nats.errors import NoServersError
 
+from soakwatch.demo.connection import CONNECT_TIMEOUT, connect
 from soakwatch.demo.ticks import DEFAULT_SYMBOLS, TickPublisher
 from soakwatch.errors import SoakwatchError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
@@ -24,14 +24,21 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     env_flag(parser, "--rate", env="SOAK_TICK_RATE", default=6000.0, type=positive_float, help="ticks per second")
     env_flag(parser, "--duration", env="SOAK_TICK_DURATION", type=positive_float,
              help="seconds to run (default: until SIGINT/SIGTERM)")
+    env_flag(parser, "--connect-timeout", env="SOAK_TICK_CONNECT_TIMEOUT", default=CONNECT_TIMEOUT,
+             type=positive_float, help="seconds to wait for the first NATS connection (at most --duration)")
     parser.add_argument("--count", type=int, help="stop after this many ticks")
     parser.add_argument("--symbols", nargs="+", default=list(DEFAULT_SYMBOLS), help="symbols, round-robin")
     add_nats_arguments(parser)
     return parser
 
 
+def _connect_timeout(args: argparse.Namespace) -> float:
+    """The first connection may take --connect-timeout, and never longer than the whole --duration."""
+    return float(min(args.connect_timeout, args.duration or args.connect_timeout))
+
+
 async def _publish(args: argparse.Namespace) -> int:
-    client = await nats.connect(**connect_options(args))
+    client = await connect(connect_options(args), "soakwatch-ticks", timeout=_connect_timeout(args))
     publisher = TickPublisher(client, args.rate, args.symbols)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -56,6 +63,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     except (NoServersError, TimeoutError, OSError) as exc:
-        print(f"ticks: cannot connect to NATS at {redact_url(args.nats_url)}: {exc or type(exc).__name__}",
-              file=sys.stderr)
+        timed_out = isinstance(exc, TimeoutError)
+        reason = f"no answer within {_connect_timeout(args):g} s" if timed_out else str(exc) or type(exc).__name__
+        print(f"ticks: cannot connect to NATS at {redact_url(args.nats_url)}: {reason}", file=sys.stderr)
         return 1

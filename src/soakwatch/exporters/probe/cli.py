@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from nats.errors import NoServersError
 from prometheus_client import CollectorRegistry, start_http_server
@@ -39,7 +40,7 @@ The event time comes from the Soak-Ts header (ns since epoch) when present,
 else from the first JSON field found of --ts-field. Latency = receive time -
 event time. Ticks that are not JSON or carry no usable timestamp are parse
 gaps, counted by reason. Exit status: 0 after the summary, 1 when NATS cannot
-be reached, 2 on bad flags."""
+be reached (or a signal stopped the probe before it connected), 2 on bad flags."""
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -110,12 +111,13 @@ async def run_probe(args: argparse.Namespace, writer: ReportWriter) -> Report:
     if address is not None:
         start_http_server(address[1], address[0], registry=registry)
     outputs = start_outputs(registry, args, "soakwatch-probe")
+    stop = _stop_on_signals()
     try:
-        client = await connect(probe, connect_options(args), args.connect_timeout)
+        client = await _connect_unless_stopped(probe, args, stop)
         try:
             await subscribe(client, probe, args.subject or [TICK_SUBJECT], args.queue, args.fast_path,
                             args.pending_msgs_limit)
-            await _window_loop(probe, args, writer)
+            await _window_loop(probe, args, writer, stop)
             summary = probe.summary()
         finally:
             with contextlib.suppress(Exception):
@@ -126,12 +128,33 @@ async def run_probe(args: argparse.Namespace, writer: ReportWriter) -> Report:
     return summary
 
 
-async def _window_loop(probe: Probe, args: argparse.Namespace, writer: ReportWriter) -> None:
+class StoppedWhileConnecting(SoakwatchError):
+    """SIGINT/SIGTERM arrived before the first NATS connection: nothing was measured."""
+
+
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _connect_unless_stopped(probe: Probe, args: argparse.Namespace, stop: asyncio.Event) -> Any:
+    connecting = asyncio.ensure_future(connect(probe, connect_options(args), args.connect_timeout))
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if connecting.done():
+        return connecting.result()
+    connecting.cancel()
+    with contextlib.suppress(BaseException):
+        await connecting
+    raise StoppedWhileConnecting("probe: stopped by a signal while connecting to NATS; nothing was measured")
+
+
+async def _window_loop(probe: Probe, args: argparse.Namespace, writer: ReportWriter, stop: asyncio.Event) -> None:
     start = time.monotonic()
     deadline = start + args.duration if args.duration else float("inf")
     next_window = start + args.window
@@ -158,9 +181,11 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     try:
         summary = asyncio.run(run_probe(args, ReportWriter(sys.stdout, args.format)))
     except (NoServersError, TimeoutError) as exc:
-        urls = ", ".join(redact_url(url) for url in str(args.nats_url).split(","))
         reason = str(exc) or f"no connection within {args.connect_timeout:g} s"
-        print(f"probe: cannot connect to NATS at {urls}: {reason}", file=sys.stderr)
+        print(f"probe: cannot connect to NATS at {_urls(args)}: {reason}", file=sys.stderr)
+        return 1
+    except StoppedWhileConnecting as exc:
+        print(f"{exc} (NATS at {_urls(args)})", file=sys.stderr)
         return 1
     except SoakwatchError as exc:
         print(exc, file=sys.stderr)
@@ -171,6 +196,10 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     if args.out:
         Path(args.out).write_text(render(summary, args.format))
     return 0
+
+
+def _urls(args: argparse.Namespace) -> str:
+    return ", ".join(redact_url(url) for url in str(args.nats_url).split(","))
 
 
 def run() -> None:
