@@ -1,0 +1,126 @@
+"""`soakwatch export` killed (SIGKILL) and restarted mid-run with a state file: the harvester totals equal
+the true totals (no double count), and no harvester or export total ever goes down."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nats as nats_client
+import orjson
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from soakwatch import contract
+from soakwatch.stack import free_port
+
+CONFIG = "harvester: true\nexports: {backends: [prometheus]}\n"
+DROPPED = ("soak_harvester_queue_dropped_total", ())
+RECONNECTS = ("soak_harvester_reconnects_total", ())
+RECEIVED = ("soak_harvester_stats_received_total", ())
+EXPORTS = ("soak_timeseries_exports_total", (("backend", "prometheus"),))
+
+
+class Run:
+    """One exporter subprocess on a fixed port, every scrape kept for the monotonic check."""
+
+    def __init__(self, tmp_path, nats_url, repo_root):
+        self.cmd = [sys.executable, "-m", "soakwatch", "export", "--config", str(tmp_path / "soak.yaml"),
+                    "--nats-url", nats_url, "--state-file", str(tmp_path / "state.json")]
+        self.port = free_port()
+        self.env = {**os.environ, "PYTHONPATH": str(repo_root / "src"), "SOAK_RUN_ID": "restart-test"}
+        self.state = tmp_path / "state.json"
+        self.proc: subprocess.Popen | None = None
+        self.scrapes: list[dict] = []
+
+    def start(self):
+        self.proc = subprocess.Popen([*self.cmd, "--web.listen-address", f"127.0.0.1:{self.port}"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def scrape(self) -> dict | None:
+        assert self.proc is not None and self.proc.poll() is None, self.proc.stderr.read().decode()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as response:
+                text = response.read().decode()
+        except OSError:
+            return None
+        values = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                  for f in text_string_to_metric_families(text) for s in f.samples}
+        self.scrapes.append(values)
+        return values
+
+    async def until(self, predicate, what, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while (values := self.scrape()) is None or not predicate(values):
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await asyncio.sleep(0.05)
+        return values
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+async def _publish(nc, dropped, reconnects, exports):
+    await nc.publish(contract.HARVESTER_STATS_SUBJECT, orjson.dumps(
+        contract.harvester_stats(queue_dropped=dropped, reconnect_count=reconnects)))
+    for _ in range(exports):
+        await nc.publish(contract.REPORT_EXPORT_SUBJECT, orjson.dumps({"backend": "prometheus", "ok": True}))
+    await nc.flush()
+
+
+async def _subscribed(run, nc, dropped, reconnects):
+    """Republish the current cumulative stats until the exporter has received one (it is subscribed)."""
+    first = (await run.until(lambda v: RECEIVED in v, "metrics served"))[RECEIVED]
+    deadline = time.monotonic() + 15
+    while (run.scrape() or {}).get(RECEIVED, first) <= first:
+        assert time.monotonic() < deadline, "exporter never subscribed"
+        await _publish(nc, dropped, reconnects, 0)
+        await asyncio.sleep(0.1)
+
+
+def _saved(run, dropped, exports):
+    try:
+        parts = json.loads(run.state.read_text())["parts"]
+    except (OSError, ValueError):
+        return False
+    return (parts["harvester"]["counters"]["queue_dropped"][1] == dropped
+            and parts["exports"]["ok"].get("prometheus") == exports)
+
+
+@pytest.mark.timeout(90)
+async def test_sigkill_and_restart_keeps_true_totals_and_no_total_goes_down(nats, tmp_path, repo_root):
+    (tmp_path / "soak.yaml").write_text(CONFIG)
+    run = Run(tmp_path, nats.url, repo_root)
+    nc = await nats_client.connect(nats.url)
+    try:
+        run.start()
+        await _subscribed(run, nc, 0, 0)
+        for i in range(1, 6):  # cumulative: 5 drops, 1 reconnect, 2 exports per step
+            await _publish(nc, i, 1, 2)
+        await run.until(lambda v: v[DROPPED] == 5 and v[EXPORTS] == 10, "first exporter's totals")
+        deadline = time.monotonic() + 10
+        while not _saved(run, 5, 10):
+            assert time.monotonic() < deadline, "state file never written"
+            await asyncio.sleep(0.05)
+        run.kill()
+        run.start()
+        restored = await run.until(lambda v: True, "restarted exporter serving")
+        assert restored[DROPPED] == 5 and restored[RECONNECTS] == 1 and restored[EXPORTS] == 10
+        await _subscribed(run, nc, 5, 1)
+        for i in range(6, 9):  # the same harvester goes on: 3 more drops, 3 more exports
+            await _publish(nc, i, 1, 1)
+        final = await run.until(lambda v: v[EXPORTS] == 13 and v[DROPPED] >= 8, "second exporter's totals")
+        assert final[DROPPED] == 8 and final[RECONNECTS] == 1  # the true totals: nothing counted twice
+    finally:
+        await nc.close()
+        run.kill()
+    for key in (DROPPED, RECONNECTS, EXPORTS):
+        series = [s[key] for s in run.scrapes if key in s]
+        assert series == sorted(series), f"{key[0]} went down: {series}"
