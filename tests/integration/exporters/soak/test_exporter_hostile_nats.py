@@ -4,7 +4,6 @@ that starts after the exporter with queue_dropped 2 in its first message shows a
 from __future__ import annotations
 
 import asyncio
-import time
 
 import nats as nats_client
 import orjson
@@ -14,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from soakwatch.exporters.soak.config import parse_config
 from soakwatch.exporters.soak.exporter import SoakExporter
+from soakwatch.testing.wait import async_wait_for
 
 HOSTILE = [
     ("soak.health.intruder", {"status": "healthy"}, ("health", "unknown_process")),
@@ -35,11 +35,8 @@ def _figures(samples):
             and k[0] not in ("soak_exporter_errors_total", "soak_harvester_stats_received_total")}
 
 
-async def _until(predicate, what, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
+async def _until(predicate, what):
+    await async_wait_for(predicate, message=what)
 
 
 @pytest.mark.timeout(30)

@@ -81,7 +81,7 @@ def test_exports_true_and_a_backend_list_are_both_valid_config():
     assert parse_config({"exports": True}).exports.backends == ()
     assert parse_config({"exports": {"backends": ["prometheus", "influxdb"]}}).exports.backends == (
         "prometheus", "influxdb")
-    with pytest.raises(ValueError, match="invalid config: exports.backends must be a list"):
+    with pytest.raises(ValueError, match=r"invalid config: exports\.backends must be a list"):
         parse_config({"exports": {"backends": "prometheus"}})
 
 
