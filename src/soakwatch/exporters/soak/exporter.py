@@ -106,8 +106,12 @@ class SoakExporter:
 
     async def run(self, stop: asyncio.Event, nats_options: dict[str, Any] | None = None) -> None:
         """Poll and subscribe until ``stop`` is set; nothing here raises on bad input or lost servers."""
-        tasks = [asyncio.create_task(self._every(*loop, stop)) for loop in self._loops()]
+        loops = self._loops()
+        for name in {loop[0] for loop in loops}:
+            self.errors.declare(name, ("internal",))
+        tasks = [asyncio.create_task(self._every(*loop, stop)) for loop in loops]
         if nats_options is not None and self.subscriptions():
+            self.errors.declare("nats", ("connect_failed",))
             tasks.append(asyncio.create_task(self._nats(nats_options, stop)))
         try:
             await stop.wait()

@@ -55,6 +55,8 @@ async def test_hostile_payloads_are_counted_and_change_no_figure_then_a_late_har
         assert before[("soak_harvester_queue_dropped_total", ())] == 0
         assert before[("soak_timeseries_exports_total", (("backend", "prometheus"),))] == 0
         assert before[("soak_health_checks_total", (("process", "signal"), ("status", "missing")))] == 0
+        for _, _, (collector, reason) in HOSTILE:  # every reason at 0 before it happens
+            assert before[("soak_exporter_errors_total", (("collector", collector), ("reason", reason)))] == 0
         for subject, body, _ in HOSTILE:
             await nc.publish(subject, orjson.dumps(body))
         await nc.flush()
