@@ -56,6 +56,9 @@ class ProbeCollector(Collector):
             gaps.add_metric([reason], count)
         yield gaps
         yield _counter("soak_nats_sequence_gaps", "Missing per-subject sequence numbers.", probe.sequence_gaps)
+        yield _counter("soak_nats_sequence_resets", "Sequence numbers that jumped back or more than "
+                       "1,000,000 ahead: the publisher restarted its numbering (not counted as gaps).",
+                       probe.sequence_resets)
         yield _counter("soak_nats_negative_latency", "Ticks whose event time was after the receive time "
                        "(clock skew); kept out of the latency figures.", probe.negative_latency)
         yield self._histogram()

@@ -14,8 +14,8 @@ FORMATS = ("text", "json", "csv")
 _LATENCY_KEYS = ("p50", "p90", "p99", "mean", "min", "max")
 CSV_COLUMNS = (
     "event", "window_seconds", "mps_window", *(f"{key}_ms" for key in _LATENCY_KEYS), "total", "messages",
-    "parse_gaps", *PARSE_GAP_REASONS, "parse_gap_ratio", "sequence_gaps", "negative_latency", "dropped",
-    "reconnects", "disconnected_seconds", "connected",
+    "parse_gaps", *PARSE_GAP_REASONS, "parse_gap_ratio", "sequence_gaps", "sequence_resets", "negative_latency",
+    "dropped", "reconnects", "disconnected_seconds", "connected",
 )
 
 
@@ -41,6 +41,7 @@ def text_line(report: Report) -> str:
         f"{name} {data['window_seconds']:8.2f}s {data['mps_window']:10.1f} msg/s  latency ms "
         + " ".join(f"{key} {_ms(latency[key])}" for key in _LATENCY_KEYS)
         + f"  total {data['total']}  parse_gaps {data['parse_gaps']}  seq_gaps {data['sequence_gaps']}"
+        f"  seq_resets {data['sequence_resets']}"
         f"  skewed {data['negative_latency']}  dropped {data['dropped']}  reconnects {data['reconnects']}"
     )
     if report.event == "probe_summary":

@@ -11,6 +11,10 @@ from typing import Any
 from soakwatch.exporters.probe.latency import LatencyBuffer, LatencyStats, RunHistogram, exact_stats
 from soakwatch.exporters.probe.ticks import BAD_TIMESTAMP, MAX_SKEW_NS, PARSE_GAP_REASONS, ParseGap, TickReader
 
+# A sequence number more than this far ahead of the last one, or below it, is a restart of the
+# publisher's numbering (a sequence reset), not missing messages.
+MAX_SEQUENCE_JUMP = 1_000_000
+
 
 @dataclass(frozen=True)
 class Tally:
@@ -24,6 +28,7 @@ class Tally:
     dropped: int = 0
     reconnects: int = 0
     disconnected_seconds: float = 0.0
+    sequence_resets: int = 0
 
     def __sub__(self, other: Tally) -> Tally:
         gaps = {reason: self.parse_gaps.get(reason, 0) - other.parse_gaps.get(reason, 0)
@@ -31,7 +36,8 @@ class Tally:
         return Tally(self.messages - other.messages, self.bytes - other.bytes, gaps,
                      self.sequence_gaps - other.sequence_gaps, self.negative_latency - other.negative_latency,
                      self.dropped - other.dropped, self.reconnects - other.reconnects,
-                     self.disconnected_seconds - other.disconnected_seconds)
+                     self.disconnected_seconds - other.disconnected_seconds,
+                     self.sequence_resets - other.sequence_resets)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Report:
             "parse_gaps_by_reason": gaps,
             "parse_gap_ratio": round(sum(gaps.values()) / self.counts.messages, 6) if self.counts.messages else 0.0,
             "sequence_gaps": self.counts.sequence_gaps,
+            "sequence_resets": self.counts.sequence_resets,
             "negative_latency": self.counts.negative_latency,
             "dropped": self.counts.dropped,
             "reconnects": self.counts.reconnects,
@@ -80,6 +87,7 @@ class Probe:
         self.bytes = 0
         self.parse_gaps: Counter[str] = Counter({reason: 0 for reason in PARSE_GAP_REASONS})
         self.sequence_gaps = 0
+        self.sequence_resets = 0
         self.negative_latency = 0
         self.dropped = 0
         self.reconnects = 0
@@ -123,10 +131,15 @@ class Probe:
         self.buffer.values.append(latency)
 
     def _check_sequence(self, subject: Any, seq: int) -> None:
+        """Gaps between consecutive numbers; a repeat is ignored; a jump back or too far ahead is a reset."""
         last = self._last_seq.get(subject)
-        if last is not None and seq > last + 1:
+        if last is None or seq == last + 1:
+            self._last_seq[subject] = seq
+        elif last + 1 < seq <= last + MAX_SEQUENCE_JUMP:
             self.sequence_gaps += seq - last - 1
-        if last is None or seq > last:
+            self._last_seq[subject] = seq
+        elif seq != last:
+            self.sequence_resets += 1
             self._last_seq[subject] = seq
 
     def count_dropped(self, messages: int = 1) -> None:
@@ -154,7 +167,7 @@ class Probe:
 
     def tally(self) -> Tally:
         return Tally(self.messages, self.bytes, dict(self.parse_gaps), self.sequence_gaps, self.negative_latency,
-                     self.dropped, self.reconnects, self.disconnected_seconds())
+                     self.dropped, self.reconnects, self.disconnected_seconds(), self.sequence_resets)
 
     def fold(self) -> None:
         """Move the latencies recorded since the last fold into the run histogram."""

@@ -40,12 +40,29 @@ class ErrorCounter(Collector):
         if due:
             log.warning("soak exporter: %s: %s%s", collector, reason, f" ({detail})" if detail else "")
 
+    def declare(self, collector: str, reasons: tuple[str, ...]) -> None:
+        """Expose these reasons at 0 from the start, so a first error shows as an increase."""
+        with self._lock:
+            for reason in reasons:
+                self._counts.setdefault((collector, reason), 0)
+
     def get(self, collector: str, reason: str) -> int:
         return self._counts.get((collector, reason), 0)
 
     def snapshot(self) -> dict[tuple[str, str], int]:
         with self._lock:
             return dict(self._counts)
+
+    def state(self) -> dict[str, int]:
+        """The counts as ``{"collector/reason": n}`` (what the state file keeps)."""
+        return {f"{c}/{r}": n for (c, r), n in self.snapshot().items()}
+
+    def restore(self, saved: dict[str, int]) -> None:
+        """Add counts saved by an earlier instance of the exporter (the shape is checked by the caller)."""
+        with self._lock:
+            for key, n in saved.items():
+                collector, _, reason = key.partition("/")
+                self._counts[(collector, reason)] = self._counts.get((collector, reason), 0) + n
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily(

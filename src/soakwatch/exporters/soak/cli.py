@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import ProcessCollector, start_http_server
@@ -15,7 +17,7 @@ from prometheus_client.registry import CollectorRegistry
 
 from soakwatch.errors import ConfigError
 from soakwatch.exporters.shared.outputs import add_output_arguments, start_outputs
-from soakwatch.exporters.soak.config import ExporterConfig, load_config
+from soakwatch.exporters.soak.config import ExporterConfig, _label, load_config
 from soakwatch.exporters.soak.exporter import SoakExporter
 from soakwatch.natsconn import add_nats_arguments, connect_options
 from soakwatch.options import env_flag, host_port
@@ -35,6 +37,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
              default=DEFAULT_LISTEN, help="HOST:PORT to serve /metrics on")
     env_flag(parser, "--log-level", env="SOAK_LOG_LEVEL", default="INFO",
              choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level")
+    env_flag(parser, "--state-file", env="SOAK_EXPORTER_STATE_FILE",
+             help="file that keeps the run's totals across an exporter restart (config exporter.state_file)")
+    env_flag(parser, "--run-id", env="SOAK_RUN_ID",
+             help="id of the soak run; a state file is restored only for the same run id (config exporter.run_id)")
     parser.add_argument("--check-config", action="store_true", help="validate the config, print it, and exit")
     add_nats_arguments(parser)
     add_output_arguments(parser)
@@ -58,7 +64,15 @@ def resolve(args: argparse.Namespace, argv: Sequence[str]) -> ExporterConfig:
         args.listen = host_port(args.listen_address)
     except argparse.ArgumentTypeError as exc:
         raise ConfigError("--web.listen-address", f"must be HOST:PORT ({exc})") from None
-    return config
+    return _with_state_options(config, args, argv)
+
+
+def _with_state_options(config: ExporterConfig, args: argparse.Namespace, argv: Sequence[str]) -> ExporterConfig:
+    """--state-file and --run-id: the flag, else the config, else the environment."""
+    state_file = args.state_file if _given(argv, "--state-file") or not config.state_file else config.state_file
+    run_id = args.run_id if _given(argv, "--run-id") or not config.run_id else config.run_id
+    run_id = _label(run_id, "--run-id") if run_id else None
+    return dataclasses.replace(config, state_file=Path(state_file) if state_file else None, run_id=run_id)
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "soakwatch export") -> int:

@@ -16,8 +16,8 @@ from soakwatch.errors import ConfigError
 from soakwatch.exporters.shared.envexpand import expand_tree
 
 __all__ = [
-    "ExporterConfig", "HealthConfig", "HttpHealthConfig", "ManifestConfig", "ProcessMatch", "ProcessesConfig",
-    "SinksConfig", "SubjectConfig", "demo_config_path", "load_config", "parse_config",
+    "ExporterConfig", "ExportsConfig", "HealthConfig", "HttpHealthConfig", "ManifestConfig", "ProcessMatch",
+    "ProcessesConfig", "SinksConfig", "SubjectConfig", "demo_config_path", "load_config", "parse_config",
 ]
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -63,6 +63,13 @@ class SubjectConfig:
 
 
 @dataclass(frozen=True)
+class ExportsConfig(SubjectConfig):
+    """The reporter's export events; ``backends`` are exposed at 0 from the start."""
+
+    backends: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SinksConfig:
     jsonl: Path | None = None
     sqlite: Path | None = None
@@ -84,9 +91,11 @@ class ExporterConfig:
     health: HealthConfig | None = None
     harvester: SubjectConfig | None = None
     signals: SubjectConfig | None = None
-    exports: SubjectConfig | None = None
+    exports: ExportsConfig | None = None
     sinks: SinksConfig | None = None
     manifest: ManifestConfig | None = None
+    state_file: Path | None = None
+    run_id: str | None = None
     source: str = field(default="<dict>", compare=False)
 
     def needs_nats(self) -> bool:
@@ -245,6 +254,7 @@ def parse_config(data: Any, source: str = "<dict>", environ: Mapping[str, str] |
     root = _Section({} if data is None else expand_tree(data, environ=environ), "")
     exporter, nats = root.section("exporter"), root.section("nats")
     listen = exporter.string("listen_address") if exporter else None
+    state_file, run_id = _state_options(exporter) if exporter else (None, None)
     nats_url = nats.string("url") if nats else None
     for sec in (exporter, nats):
         if sec:
@@ -257,11 +267,31 @@ def parse_config(data: Any, source: str = "<dict>", environ: Mapping[str, str] |
         health=_health(health, tuple(processes.match) if processes else contract.PROCESSES) if health else None,
         harvester=_optional(root, "harvester", contract.HARVESTER_STATS_SUBJECT),
         signals=_optional(root, "signals", contract.SIGNAL_SUBJECT),
-        exports=_optional(root, "exports", contract.REPORT_EXPORT_SUBJECT),
+        exports=_exports(e) if (e := root.section("exports")) else None,
         sinks=_sinks(s) if (s := root.section("sinks")) else None,
         manifest=_manifest(m) if (m := root.section("manifest")) else None, source=source,
+        state_file=state_file, run_id=run_id,
     )
     root.done()
+    return config
+
+
+def _state_options(sec: _Section) -> tuple[Path | None, str | None]:
+    """``exporter.state_file`` and ``exporter.run_id`` (the key a state file is restored by)."""
+    path = sec.string("state_file")
+    run_id = sec.get("run_id")
+    if run_id == "":
+        run_id = None
+    return (Path(path) if path else None), (None if run_id is None else _label(run_id, "exporter.run_id"))
+
+
+def _exports(sec: _Section) -> ExportsConfig:
+    backends = sec.get("backends", [])
+    if not isinstance(backends, list):
+        raise ConfigError(f"{sec.path}.backends", "must be a list of backend names (e.g. [prometheus])")
+    config = ExportsConfig(subject=sec.string("subject", contract.REPORT_EXPORT_SUBJECT) or "",
+                           backends=tuple(dict.fromkeys(_label(b, f"{sec.path}.backends") for b in backends)))
+    sec.done()
     return config
 
 

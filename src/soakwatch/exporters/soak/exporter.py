@@ -23,10 +23,12 @@ from soakwatch.exporters.soak.manifest import ManifestReader
 from soakwatch.exporters.soak.processes import ProcessCollector
 from soakwatch.exporters.soak.signals import SignalCollector
 from soakwatch.exporters.soak.sinks.collector import SinkCollector
+from soakwatch.exporters.soak.statefile import Persistent, StateFile
 from soakwatch.natsconn import redact_url
 
 log = logging.getLogger("soakwatch.exporter")
 Handler = Callable[[str, bytes], None]
+STATE_SAVE_INTERVAL = 1.0  # seconds; the state file is written at most this often, and only on change
 
 
 class SoakExporter:
@@ -42,9 +44,22 @@ class SoakExporter:
                      for e in (config.health.http if config.health else ())] if self.health else []
         self.harvester = HarvesterCollector(self.errors, self.manifest) if config.harvester else None
         self.signals = SignalCollector(self.errors) if config.signals else None
-        self.exports = ExportCollector(self.errors, self.manifest) if config.exports else None
+        self.exports = (ExportCollector(self.errors, self.manifest, backends=config.exports.backends)
+                        if config.exports else None)
         self.sinks = SinkCollector(config.sinks, self.errors) if config.sinks else None
         self.nats_connected = False
+        self.state = self._state_file()
+
+    def _state_file(self) -> StateFile | None:
+        """The state file, with every collector's totals restored from it before the first scrape."""
+        if self.config.state_file is None:
+            return None
+        named = {"errors": self.errors, "health": self.health, "harvester": self.harvester,
+                 "signals": self.signals, "exports": self.exports}
+        parts: dict[str, Persistent] = {name: part for name, part in named.items() if part is not None}
+        state = StateFile(self.config.state_file, self.config.run_id, parts, self.errors)
+        state.load()
+        return state
 
     def collectors(self) -> list[Collector]:
         parts = [self.processes, self.health, self.harvester, self.signals, self.exports, self.sinks]
@@ -78,6 +93,8 @@ class SoakExporter:
         loops += [("health_http", p.endpoint.interval, p.poll, True) for p in self.http]
         if self.sinks and c.sinks:
             loops.append(("sinks", c.sinks.interval, self.sinks.poll, True))
+        if self.state:
+            loops.append(("state", STATE_SAVE_INTERVAL, self.state.save, True))
         return loops
 
     def _health_tick(self) -> None:
@@ -89,8 +106,12 @@ class SoakExporter:
 
     async def run(self, stop: asyncio.Event, nats_options: dict[str, Any] | None = None) -> None:
         """Poll and subscribe until ``stop`` is set; nothing here raises on bad input or lost servers."""
-        tasks = [asyncio.create_task(self._every(*loop, stop)) for loop in self._loops()]
+        loops = self._loops()
+        for name in {loop[0] for loop in loops}:
+            self.errors.declare(name, ("internal",))
+        tasks = [asyncio.create_task(self._every(*loop, stop)) for loop in loops]
         if nats_options is not None and self.subscriptions():
+            self.errors.declare("nats", ("connect_failed",))
             tasks.append(asyncio.create_task(self._nats(nats_options, stop)))
         try:
             await stop.wait()
@@ -145,6 +166,8 @@ class SoakExporter:
     def close(self) -> None:
         if self.sinks:
             self.sinks.close()
+        if self.state:
+            self.state.save()
 
 
 async def _close(nc: Any) -> None:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from soakwatch.exporters.shared.errorlog import ErrorCounter
 from soakwatch.exporters.shared.labels import LabelBudget, safe_label
-from soakwatch.exporters.shared.payload import decode_object
+from soakwatch.exporters.shared.payload import decode_object, not_in_future
 from soakwatch.exporters.soak.manifest import ManifestReader
 
 COLLECTOR = "exports"
+REASONS = ("bad_json", "not_object", "bad_value", "bad_timestamp", "future_timestamp", "unlisted_backend")
 
 
 class ExportCollector(Collector):
     """Successful exports and failed ones per backend, and the time of the last successful one.
+
+    The ``backends`` of the config are exposed at 0 from the start; an event of another backend still
+    counts (at most 10 distinct backends, then ``other``) and is counted as ``unlisted_backend``.
 
     Sample::
 
@@ -28,30 +34,50 @@ class ExportCollector(Collector):
     """
 
     def __init__(self, errors: ErrorCounter, manifest: ManifestReader | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, backends: tuple[str, ...] = ()) -> None:
         self._errors = errors
         self._manifest = manifest
         self._clock = clock
-        self._backends = LabelBudget(limit=10)
-        self._ok: dict[str, int] = {}
-        self._failed: dict[str, int] = {}
+        self._listed = frozenset(backends)
+        self._backends = LabelBudget(limit=max(10, len(backends)))
+        self._ok = {self._backends.admit(b): 0 for b in backends}
+        self._failed = dict.fromkeys(self._ok, 0)
         self._last: dict[str, float] = {}
+        self._live = False
         self._lock = threading.Lock()
+        errors.declare(COLLECTOR, REASONS)
 
     def handle(self, subject: str, data: bytes) -> None:
         body = decode_object(data, self._errors, COLLECTOR)
         if body is None:
             return
-        backend, ok, ts = safe_label(body.get("backend")), body.get("ok"), body.get("ts")
+        backend, ok = safe_label(body.get("backend")), body.get("ok")
         if backend is None or not isinstance(ok, bool):
             self._errors.count(COLLECTOR, "bad_value", f"backend={body.get('backend')!r} ok={ok!r}"[:80])
             return
-        if isinstance(ts, bool) or not isinstance(ts, int | float):
-            ts = self._clock()
-        self.record(self._backends.admit(backend), ok, float(ts))
+        ts = self._event_time(body.get("ts"))
+        if ts is None:
+            return
+        if self._listed and backend not in self._listed:
+            self._errors.count(COLLECTOR, "unlisted_backend", backend)
+        self.record(self._backends.admit(backend), ok, ts)
+
+    def _event_time(self, ts: Any) -> float | None:
+        """The event's ``ts`` (receive time when absent); None after counting a bad or future one."""
+        now = self._clock()
+        if ts is None:
+            return now
+        if isinstance(ts, bool) or not isinstance(ts, int | float) or not math.isfinite(ts) or ts < 0:
+            self._errors.count(COLLECTOR, "bad_timestamp", repr(ts)[:40])
+            return None
+        if not not_in_future(float(ts), now):
+            self._errors.count(COLLECTOR, "future_timestamp", f"ts {ts!r} > now {now:.0f}"[:80])
+            return None
+        return float(ts)
 
     def record(self, backend: str, ok: bool, ts: float) -> None:
         with self._lock:
+            self._live = True
             self._ok.setdefault(backend, 0)
             self._failed.setdefault(backend, 0)
             if ok:
@@ -60,15 +86,32 @@ class ExportCollector(Collector):
             else:
                 self._failed[backend] += 1
 
+    def state(self) -> dict[str, Any]:
+        """Counts and last export time per backend (what the state file keeps)."""
+        with self._lock:
+            return {"live": self._live, "ok": dict(self._ok), "failed": dict(self._failed), "last": dict(self._last)}
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Continue the counts of an earlier exporter instance."""
+        ok, failed, last = dict(saved["ok"]), dict(saved["failed"]), dict(saved["last"])
+        with self._lock:
+            self._live = bool(saved["live"])
+            for backend in ok.keys() | failed.keys():
+                name = self._backends.admit(backend)
+                self._ok[name] = self._ok.get(name, 0) + int(ok.get(backend, 0))
+                self._failed[name] = self._failed.get(name, 0) + int(failed.get(backend, 0))
+            self._last.update({b: float(t) for b, t in last.items() if not_in_future(float(t), self._clock())})
+
     def _snapshot(self) -> tuple[dict[str, int], dict[str, int], dict[str, float]]:
         with self._lock:
-            if self._ok:
-                return dict(self._ok), dict(self._failed), dict(self._last)
+            ok, failed, last = dict(self._ok), dict(self._failed), dict(self._last)
+            if self._live:
+                return ok, failed, last
         fallback = self._manifest.exports() if self._manifest else None
-        if fallback is None:
-            return {}, {}, {}
-        backend, count, errors = fallback
-        return {backend: count}, {backend: errors}, {}
+        if fallback is not None:
+            backend, count, errors = fallback
+            ok[backend], failed[backend] = count, errors
+        return ok, failed, {}
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         ok, failed, last = self._snapshot()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -14,6 +15,7 @@ from soakwatch.exporters.shared.payload import counter_value, decode_object
 from soakwatch.exporters.soak.manifest import ManifestReader
 
 COLLECTOR = "harvester"
+REASONS = ("bad_json", "not_object", "bad_value")
 _FAMILIES = {
     "queue_dropped": ("soak_harvester_queue_dropped", "Messages the harvester dropped from its queue."),
     "substream_timeouts": ("soak_harvester_substream_timeouts", "Harvester substream timeouts."),
@@ -24,9 +26,9 @@ _FAMILIES = {
 class ResetSafeCounter:
     """Turns a cumulative counter that restarts from 0 into a total that only grows."""
 
-    def __init__(self) -> None:
-        self.base = 0
-        self.last = 0
+    def __init__(self, base: int = 0, last: int = 0) -> None:
+        self.base = base
+        self.last = last
 
     def update(self, value: int) -> None:
         if value < self.last:
@@ -41,11 +43,15 @@ class ResetSafeCounter:
 class HarvesterCollector(Collector):
     """Live stats win; before the first one, ``harvester_metrics`` of the run manifest is used.
 
+    The three counters are exposed at 0 from the start (a first message with ``queue_dropped: 2`` is an
+    increase of 2); ``soak_harvester_stats_received_total`` tells 0 from "no stats heard".
+
     Sample::
 
         soak_harvester_queue_dropped_total 0.0
         soak_harvester_substream_timeouts_total 0.0
         soak_harvester_reconnects_total 1.0
+        soak_harvester_stats_received_total 360.0
         soak_harvester_queue_depth 12.0
     """
 
@@ -54,8 +60,10 @@ class HarvesterCollector(Collector):
         self._manifest = manifest
         self._counters = {key: ResetSafeCounter() for key in HARVESTER_COUNTERS}
         self._depth: int | None = None
+        self._received = 0
         self._live = False
         self._lock = threading.Lock()
+        errors.declare(COLLECTOR, REASONS)
 
     def handle(self, subject: str, data: bytes) -> None:
         body = decode_object(data, self._errors, COLLECTOR)
@@ -66,28 +74,46 @@ class HarvesterCollector(Collector):
         if bad or not values:
             self._errors.count(COLLECTOR, "bad_value", ",".join(bad) or "no known field")
         with self._lock:
-            self._live = True
+            self._received += 1
             for key, value in values.items():
                 if value is None:
                     continue
+                self._live = True
                 if key == "queue_depth":
                     self._depth = value
                 else:
                     self._counters[key].update(value)
 
-    def _totals(self) -> dict[str, int] | None:
+    def _totals(self) -> dict[str, int]:
         with self._lock:
             if self._live:
                 return {key: counter.total for key, counter in self._counters.items()}
-        return self._manifest.harvester() if self._manifest else None
+        fallback = self._manifest.harvester() if self._manifest else None
+        return {key: (fallback or {}).get(key, 0) for key in HARVESTER_COUNTERS}
+
+    def state(self) -> dict[str, Any]:
+        """Base and last value of each counter and the stats count (what the state file keeps)."""
+        with self._lock:
+            counters = {key: [c.base, c.last] for key, c in self._counters.items()}
+            return {"live": self._live, "received": self._received, "counters": counters}
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Continue where an earlier exporter instance stopped: its last values are the reset baseline."""
+        with self._lock:
+            self._live = bool(saved["live"])
+            self._received = int(saved["received"])
+            for key, (base, last) in saved["counters"].items():
+                if key in self._counters:
+                    self._counters[key] = ResetSafeCounter(int(base), int(last))
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         totals = self._totals()
-        if totals is None:
-            return
         for key, (name, text) in _FAMILIES.items():
-            if key in totals:
-                yield CounterMetricFamily(name, text, value=totals[key])
-        if self._depth is not None:
+            yield CounterMetricFamily(name, text, value=totals[key])
+        with self._lock:
+            received, depth = self._received, self._depth
+        yield CounterMetricFamily("soak_harvester_stats_received", "Messages received on the harvester stats "
+                                  "subject (0: the counters above are not from live stats).", value=received)
+        if depth is not None:
             yield GaugeMetricFamily("soak_harvester_queue_depth", "Harvester queue depth in the latest stats.",
-                                    value=self._depth)
+                                    value=depth)

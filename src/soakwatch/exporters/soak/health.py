@@ -16,11 +16,14 @@ from soakwatch.exporters.shared.payload import decode_object
 from soakwatch.exporters.soak.config import HealthConfig
 
 COLLECTOR = "health"
+STATUSES = (*HEALTH_STATUSES, "missing")
+REASONS = ("bad_json", "not_object", "bad_subject", "unknown_status", "unknown_process")
 
 
 class HealthCollector(Collector):
-    """Each heartbeat is one check; a process silent for ``missing_after`` intervals counts a ``missing``
-    check, then one more per further interval of silence.
+    """Each heartbeat of a configured process is one check; a process silent for ``missing_after``
+    intervals counts a ``missing`` check, then one more per further interval of silence. Every process x
+    status is exposed from the start; heartbeats of other processes are counted as ``unknown_process``.
 
     Sample::
 
@@ -39,7 +42,9 @@ class HealthCollector(Collector):
         self._lock = threading.Lock()
         start = clock()
         self._due = {p: start + self._silence for p in config.processes}
-        self._checks: dict[tuple[str, str], int] = {}
+        self._known = frozenset(config.processes) | {e.process for e in config.http}
+        self._checks = {(p, s): 0 for p in sorted(self._known) for s in STATUSES}
+        errors.declare(COLLECTOR, REASONS)
         self._healthy: dict[str, bool] = {}
 
     def handle(self, subject: str, data: bytes) -> None:
@@ -47,6 +52,9 @@ class HealthCollector(Collector):
         process = safe_label(subject[len(self._prefix):]) if subject.startswith(self._prefix) else None
         if process is None:
             self._errors.count(COLLECTOR, "bad_subject", subject[:80])
+            return
+        if process not in self._known:
+            self._errors.count(COLLECTOR, "unknown_process", process)
             return
         body = decode_object(data, self._errors, COLLECTOR)
         if body is None:
@@ -82,6 +90,19 @@ class HealthCollector(Collector):
         with self._lock:
             for process in self._due:
                 self._due[process] = max(self._due[process], due)
+
+    def state(self) -> dict[str, int]:
+        """Check counts as ``{"process/status": n}`` (what the state file keeps)."""
+        with self._lock:
+            return {f"{p}/{s}": n for (p, s), n in self._checks.items()}
+
+    def restore(self, saved: dict[str, int]) -> None:
+        """Continue the counts of an earlier exporter instance; processes no longer configured are dropped."""
+        with self._lock:
+            for key, n in saved.items():
+                process, _, status = key.partition("/")
+                if (process, status) in self._checks:
+                    self._checks[(process, status)] += n
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         checks = CounterMetricFamily("soak_health_checks", "Health checks by process and status "

@@ -34,6 +34,7 @@ class HttpHealthPoller:
         self._health = health
         self._errors = errors
         self._get = get
+        errors.declare(COLLECTOR, ("bad_json", "unknown_status"))
 
     def poll(self) -> str | None:
         """Check once; returns the status counted (None when the answer was unusable)."""

@@ -12,6 +12,7 @@ from soakwatch.exporters.shared.errorlog import ErrorCounter
 from soakwatch.exporters.shared.payload import counter_value
 
 COLLECTOR = "manifest"
+REASONS = ("bad_json", "not_object", "bad_value")
 
 
 class ManifestReader:
@@ -27,6 +28,7 @@ class ManifestReader:
         self._seen: tuple[str, int, int] | None = None
         self._data: dict[str, Any] | None = None
         self._lock = threading.Lock()
+        errors.declare(COLLECTOR, REASONS)
 
     def refresh(self) -> None:
         """Re-read the newest matching file when it changed."""
@@ -44,6 +46,23 @@ class ManifestReader:
             return
         with self._lock:
             self._seen, self._data = stamp, data
+        self._count_bad_figures(stamp[0])
+
+    def _count_bad_figures(self, name: str) -> None:
+        """Once per new file: figures present but not counters (negative, fractional, huge) are counted."""
+        bad = [f"status.processes.{k}.restart_count" for k in self._bad_restart_counts()]
+        for section, keys in (("harvester_metrics", ("queue_dropped", "substream_timeouts", "reconnect_count")),
+                              ("timeseries_export", ("export_count", "error_count"))):
+            part = _dig(self.data, section)
+            if isinstance(part, dict):
+                bad += [f"{section}.{k}" for k in keys if part.get(k) is not None and counter_value(part[k]) is None]
+        if bad:
+            self._errors.count(COLLECTOR, "bad_value", f"{name}: {', '.join(bad)}"[:160])
+
+    def _bad_restart_counts(self) -> list[str]:
+        return [str(k) for k, e in _processes(self.data).items()
+                if isinstance(e, dict) and e.get("restart_count") is not None
+                and counter_value(e["restart_count"]) is None]
 
     def _newest(self) -> tuple[str, int, int] | None:
         best = None
@@ -63,13 +82,8 @@ class ManifestReader:
 
     def restart_counts(self) -> dict[str, int]:
         """``status.processes`` as a mapping or a list of ``{name, restart_count}``."""
-        processes = _dig(self.data, "status", "processes")
-        if isinstance(processes, list):
-            processes = {p.get("name"): p for p in processes if isinstance(p, dict)}
-        if not isinstance(processes, dict):
-            return {}
         counts = {}
-        for name, entry in processes.items():
+        for name, entry in _processes(self.data).items():
             value = counter_value(entry.get("restart_count")) if isinstance(entry, dict) else None
             if isinstance(name, str) and value is not None:
                 counts[name] = value
@@ -97,6 +111,14 @@ class ManifestReader:
             return None
         backend = export.get("backend") or export.get("type") or "unknown"
         return str(backend), count or 0, errors or 0
+
+
+def _processes(data: Any) -> dict[Any, Any]:
+    """``status.processes``: a mapping, or a list of ``{name, ...}`` made one."""
+    processes = _dig(data, "status", "processes")
+    if isinstance(processes, list):
+        processes = {p.get("name"): p for p in processes if isinstance(p, dict)}
+    return processes if isinstance(processes, dict) else {}
 
 
 def _dig(data: Any, *keys: str) -> Any:

@@ -37,6 +37,7 @@ class SignalCollector(Collector):
         self._gated: dict[str, int] = {}
         self._reasons = LabelBudget()
         self._lock = threading.Lock()
+        errors.declare(COLLECTOR, ("bad_json", "not_object", "unknown_consistency"))
 
     def handle(self, subject: str, data: bytes) -> None:
         body = decode_object(data, self._errors, COLLECTOR)
@@ -54,6 +55,21 @@ class SignalCollector(Collector):
             counts["low_consistency"] += consistency == "low"
             if reason is not None:
                 self._gated[reason] = self._gated.get(reason, 0) + 1
+
+    def state(self) -> dict[str, Any]:
+        """The counts and gated reasons (what the state file keeps)."""
+        with self._lock:
+            return {"counts": dict(self._counts), "gated": dict(self._gated)}
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Continue the counts of an earlier exporter instance."""
+        counts, gated = dict(saved["counts"]), dict(saved["gated"])
+        with self._lock:
+            for key in self._counts:
+                self._counts[key] += int(counts.get(key, 0))
+            for reason, n in gated.items():
+                name = self._reasons.admit(str(reason))
+                self._gated[name] = self._gated.get(name, 0) + int(n)
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         with self._lock:

@@ -77,7 +77,7 @@ async def test_instrument_messages_become_metrics(nats):
 
 @pytest.mark.timeout(30)
 async def test_bad_payloads_are_counted_and_good_ones_still_count(nats):
-    config = parse_config({"health": {"processes": []}, "signals": True, "harvester": True})
+    config = parse_config({"health": {"processes": ["signal"]}, "signals": True, "harvester": True})
     exporter, registry, stop, task = await _started(config, nats.url)
     nc = await nats_client.connect(nats.url)
     try:

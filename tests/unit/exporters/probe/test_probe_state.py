@@ -5,8 +5,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from soakwatch.exporters.probe.metrics import ProbeCollector
 from soakwatch.exporters.probe.state import Probe
 from soakwatch.exporters.probe.ticks import TickReader
+from soakwatch.testing.samples import value
 
 BASE_NS = 1_700_000_000_000_000_000
 
@@ -76,9 +78,22 @@ def test_windows_count_only_their_own_events_and_the_summary_counts_all(clocks):
 
 def test_sequence_gaps_per_subject(clocks):
     probe = _probe(clocks, seq_field="seq")
-    for subject, seq in ((b"a", 1), (b"a", 2), (b"b", 10), (b"a", 5), (b"b", 11), (b"a", 4), (b"a", 6)):
+    for subject, seq in ((b"a", 1), (b"a", 2), (b"b", 10), (b"a", 5), (b"b", 11), (b"a", 5), (b"a", 6)):
         probe.record(subject, _tick(clocks.wall_ns - 1000, seq), None)
-    assert probe.sequence_gaps == 2
+    assert probe.sequence_gaps == 2  # a: 3 and 4; the repeated 5 is ignored
+    assert probe.sequence_resets == 0
+
+
+def test_sequence_jump_back_or_far_ahead_is_a_reset_not_gaps(clocks):
+    probe = _probe(clocks, seq_field="seq")
+    for seq in (1, 2, 10**18, 10**18 + 2, 3, 1_000_003, 1_000_005 + 1_000_000):
+        probe.record(b"a", _tick(clocks.wall_ns - 1000, seq), None)
+    # gaps: 10**18+1 (1), then 4..1_000_002 (999_999); resets: to 10**18, back to 3, and the last jump
+    assert probe.sequence_gaps == 1 + 999_999
+    assert probe.sequence_resets == 3
+    report = probe.summary().as_dict()
+    assert report["sequence_resets"] == 3 and report["sequence_gaps"] == 1_000_000
+    assert value(ProbeCollector(probe), "soak_nats_sequence_resets_total") == 3
 
 
 def test_disconnected_time_and_reconnects(clocks):

@@ -60,3 +60,23 @@ def test_help_names_env_variables(capsys):
 def test_bad_nats_url_is_config_error(config_file, capsys):
     assert main(["--config", str(config_file), "--nats-url", "http://x"]) == 2
     assert "invalid config: --nats-url must be nats://" in capsys.readouterr().err
+
+
+def test_state_file_and_run_id_flag_beats_config_beats_environment(tmp_path, monkeypatch):
+    path = tmp_path / "soak.yaml"
+    path.write_text("exporter: {state_file: from-config.json, run_id: cfg-run}\nsignals: true\n")
+    env = {"SOAK_EXPORTER_STATE_FILE": "from-env.json", "SOAK_RUN_ID": "env-run"}
+    _, config = _resolve(["--config", str(path)], monkeypatch, env)
+    assert (str(config.state_file), config.run_id) == ("from-config.json", "cfg-run")
+    _, config = _resolve(["--config", str(path), "--state-file", "flag.json", "--run-id=flag-run"], monkeypatch)
+    assert (str(config.state_file), config.run_id) == ("flag.json", "flag-run")
+    path.write_text("signals: true\n")
+    _, config = _resolve(["--config", str(path)], monkeypatch, env)
+    assert (str(config.state_file), config.run_id) == ("from-env.json", "env-run")
+
+
+def test_a_run_id_that_is_no_label_value_is_refused(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "soak.yaml"
+    path.write_text("signals: true\n")
+    assert main(["--config", str(path), "--run-id", "a b"]) == 2
+    assert "invalid config: --run-id must be a label value" in capsys.readouterr().err

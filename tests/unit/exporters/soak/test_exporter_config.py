@@ -35,6 +35,10 @@ def test_demo_config_follows_state_dir_and_matches_worker_cmdlines(tmp_path):
     assert config.sinks.jsonl == tmp_path / "demo" / "signals.jsonl"
     assert config.sinks.sqlite == tmp_path / "demo" / "signals.sqlite"
     assert config.manifest.path == f"{tmp_path}/demo/run_manifest.json"
+    assert config.state_file == tmp_path / "demo" / "exporter_state.json" and config.run_id is None
+    assert config.exports.backends == ("prometheus",)  # the demo reporter's default TIMESERIES_TYPE
+    other = load_config("demo", environ={"TIMESERIES_TYPE": "influxdb", "SOAK_RUN_ID": "20261130T1200Z-ab12"})
+    assert other.exports.backends == ("influxdb",) and other.run_id == "20261130T1200Z-ab12"
     assert config.nats_url is None  # NATS comes from --nats-url / NATS_URL
     match = config.processes.match["signal"].cmdline
     assert match.search("/usr/bin/python3 -m soakwatch.demo.worker signal --rate 5")

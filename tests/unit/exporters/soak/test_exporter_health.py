@@ -39,12 +39,28 @@ def test_heartbeats_count_by_status_and_set_healthy():
     assert value(col, "soak_process_healthy", process="signal") == 0
 
 
+def test_every_configured_process_and_status_is_exposed_at_zero_from_the_start():
+    col, _, _ = _health(processes=("signal", "broker"))
+    for process in ("signal", "broker"):
+        for status in ("healthy", "degraded", "unhealthy", "missing"):
+            assert value(col, "soak_health_checks_total", process=process, status=status) == 0
+
+
+def test_heartbeats_of_unconfigured_processes_are_counted_and_make_no_series():
+    col, _, errors = _health()
+    for i in range(300):
+        col.handle(f"soak.health.p{i}", _hb("healthy", f"p{i}"))
+    assert errors.get("health", "unknown_process") == 300
+    assert value(col, "soak_health_checks_total", process="p7", status="healthy") is None
+    assert value(col, "soak_process_healthy", process="p7") is None
+
+
 def test_missing_after_three_intervals_then_one_per_interval():
     col, clock, _ = _health(processes=("signal", "broker"))
     col.handle("soak.health.signal", _hb("healthy"))
     clock.now = 29.9
     col.tick()
-    assert value(col, "soak_health_checks_total", process="signal", status="missing") is None
+    assert value(col, "soak_health_checks_total", process="signal", status="missing") == 0
     clock.now = 30.0
     col.tick()
     assert value(col, "soak_health_checks_total", process="signal", status="missing") == 1
@@ -65,10 +81,10 @@ def test_hold_keeps_silence_from_counting_while_heartbeats_cannot_arrive():
     for clock.now in (10.0, 20.0, 40.0):
         col.hold()  # e.g. the exporter lost its NATS connection
         col.tick()
-    assert value(col, "soak_health_checks_total", process="signal", status="missing") is None
+    assert value(col, "soak_health_checks_total", process="signal", status="missing") == 0
     clock.now = 69.9
     col.tick()
-    assert value(col, "soak_health_checks_total", process="signal", status="missing") is None
+    assert value(col, "soak_health_checks_total", process="signal", status="missing") == 0
     clock.now = 70.0
     col.tick()
     assert value(col, "soak_health_checks_total", process="signal", status="missing") == 1

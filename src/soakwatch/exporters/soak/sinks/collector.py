@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.payload import not_in_future
 from soakwatch.exporters.soak.config import SinksConfig
 from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
 from soakwatch.exporters.soak.sinks.parity import FIELDS, SinkCounts, aligned_end, compare
+from soakwatch.exporters.soak.sinks.record import SinkRecord
 from soakwatch.exporters.soak.sinks.sqlite_poll import SqlitePoller
+
+COLLECTOR = "sinks"
 
 
 class SinkCollector(Collector):
@@ -25,7 +30,9 @@ class SinkCollector(Collector):
         soak_sink_parity_diff_ratio{field="strong_ratio"} 0.0
     """
 
-    def __init__(self, config: SinksConfig, errors: ErrorCounter) -> None:
+    def __init__(self, config: SinksConfig, errors: ErrorCounter, clock: Callable[[], float] = time.time) -> None:
+        self._errors = errors
+        self._clock = clock
         self._readers: dict[str, JsonlTail | SqlitePoller] = {}
         if config.jsonl:
             self._readers["jsonl"] = JsonlTail(config.jsonl, errors)
@@ -33,13 +40,23 @@ class SinkCollector(Collector):
             self._readers["sqlite"] = SqlitePoller(config.sqlite, errors, config.table)
         self.counts = {name: SinkCounts() for name in self._readers}
         self._lock = threading.Lock()
+        errors.declare(COLLECTOR, tuple(f"{name}_future_ts" for name in self._readers))
 
     def poll(self) -> None:
         for name, reader in self._readers.items():
-            records = reader.poll()
+            records = self._timed(name, reader.poll())
             if records:
                 with self._lock:
                     self.counts[name].add(records)
+
+    def _timed(self, sink: str, records: list[SinkRecord]) -> list[SinkRecord]:
+        """A record time beyond the allowed clock skew (or not finite) is dropped, counted; the record counts."""
+        now = self._clock()
+        bad = [i for i, r in enumerate(records) if r.ts is not None and not not_in_future(r.ts, now)]
+        for i in bad:
+            self._errors.count(COLLECTOR, f"{sink}_future_ts", f"ts {records[i].ts!r}")
+            records[i] = records[i]._replace(ts=None)
+        return records
 
     def parity(self) -> dict[str, float] | None:
         """Difference ratios (0..1) of total, confirm and strong_ratio; None with only one sink."""
