@@ -156,7 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._body()
             records = records_from_body(body, utc_now())
         except TimeoutError:
-            log.warning("alert-log: dropped %s: no body within %.0f s", self.client_address[0], self.server.read_timeout)
+            log.warning("alert-log: dropped %s: no body within %.0f s", self.client_address[0],
+                        self.server.read_timeout)
             self.close_connection = True
             return
         except PayloadError as exc:
