@@ -18,6 +18,7 @@ from prometheus_client.registry import CollectorRegistry
 from soakwatch.errors import ConfigError
 from soakwatch.exporters.shared.outputs import add_output_arguments, start_outputs
 from soakwatch.exporters.soak.config import ExporterConfig, _label, load_config
+from soakwatch.exporters.soak.config_dump import dump
 from soakwatch.exporters.soak.exporter import SoakExporter
 from soakwatch.natsconn import add_nats_arguments, connect_options
 from soakwatch.options import env_flag, host_port
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch export") -> i
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     if args.check_config:
-        print(f"config ok: {config.source}")
+        sys.stdout.write(dump(config))
         return 0
     return serve(config, args, options, prog)
 

@@ -107,7 +107,7 @@ class _Section:
 
     def __init__(self, data: Any, path: str) -> None:
         if not isinstance(data, dict):
-            raise ConfigError(path, f"must be a mapping, got {type(data).__name__}")
+            raise ConfigError(path or "(top level)", f"must be a mapping, got {type(data).__name__}")
         self.data, self.path, self._seen = data, path, {"enabled"}
 
     def _field(self, key: str) -> str:
@@ -309,9 +309,11 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> E
     """Read and validate a YAML config file; ``"demo"`` names the packaged demo config."""
     file = demo_config_path() if str(path) == "demo" else Path(path)
     try:
-        text = file.read_text()
+        text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError("--config", f"must be a readable file ({file}: {exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("--config", f"must be UTF-8 text ({file}: byte {exc.start} is not UTF-8)") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

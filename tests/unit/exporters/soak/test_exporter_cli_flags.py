@@ -1,6 +1,7 @@
 """`soakwatch export` flags: precedence flag > config > environment > default, and --check-config."""
 
 import pytest
+import yaml
 
 from soakwatch.exporters.soak.cli import build_parser, main, resolve
 
@@ -46,8 +47,26 @@ def test_environment_beats_default(tmp_path, monkeypatch):
 def test_config_from_environment_and_check_config(config_file, monkeypatch, capsys):
     monkeypatch.setenv("SOAK_EXPORTER_CONFIG", str(config_file))
     assert main(["--check-config"]) == 0
-    assert capsys.readouterr().out.strip() == f"config ok: {config_file}"
-    assert main(["--config", "demo", "--check-config"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"# config ok: {config_file}"
+    assert yaml.safe_load(out)["signals"] == {"subject": "signal.>"}  # the config as it will run, defaults filled in
+    assert main(["--config", "demo", "--check-config", "--nats-url", "nats://u:hunter2@127.0.0.1:4222"]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out
+    shown = yaml.safe_load(out)
+    assert shown["processes"]["match"]["signal"]["cmdline"] == r"soakwatch\.demo\.worker\s+signal\b"
+    assert shown["exports"]["backends"] == ["prometheus"]
+
+
+def test_config_file_that_is_not_utf8_or_not_a_mapping(tmp_path, capsys):
+    latin = tmp_path / "latin1.yaml"
+    latin.write_bytes("processes: {match: {caf\xe9: x}}\n".encode("latin-1"))
+    assert main(["--config", str(latin)]) == 2
+    assert "--config must be UTF-8 text" in capsys.readouterr().err
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- a\n- b\n")
+    assert main(["--config", str(listed)]) == 2
+    assert "invalid config: (top level) must be a mapping, got list" in capsys.readouterr().err
 
 
 def test_help_names_env_variables(capsys):
