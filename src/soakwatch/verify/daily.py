@@ -28,12 +28,13 @@ FILES = tuple(name for sink in SINKS for name in file_names(sink))
 def reports(q: Querier, tz: tzinfo, facts: Facts, run_info: RunInfo, processes: tuple[str, ...],
             passed: bool) -> dict[str, dict[str, Any]]:
     """``{sink: report}`` for the JSONL and the SQLite sink over ``q``'s window, times in ``tz``."""
-    state = runtime_state(q, tz, facts, run_info, processes)
     w = q.window
+    window = {"start": w.iso(w.start, tz), "end": w.iso(w.end, tz), "seconds": w.seconds}
+    state = runtime_state(q, window, facts, run_info, processes)
     common = {
         "report_tz": tz_name(tz),
         "report_date": datetime.fromtimestamp(w.end, tz).date().isoformat(),
-        "window": {"start": w.iso(w.start, tz), "end": w.iso(w.end, tz), "seconds": w.seconds},
+        "window": window,
         "verdict": "pass" if passed else "fail",
     }
     return {sink: {"sink": sink, **common, "signals": signals(facts.sinks, sink), "runtime_state": state,
@@ -48,9 +49,9 @@ def signals(counts: dict[tuple[str, str], float], sink: str) -> dict[str, Any]:
     return {**found, "strong_ratio": round(strong / total, 6) if total and strong is not None else None}
 
 
-def runtime_state(q: Querier, tz: tzinfo, facts: Facts, run_info: RunInfo,
+def runtime_state(q: Querier, window: dict[str, Any], facts: Facts, run_info: RunInfo,
                   processes: tuple[str, ...]) -> dict[str, Any]:
-    """The run and each process at the window's end: up, healthy, restarts in the window."""
+    """The run and each process at the window's end (``window``, in local time): up, healthy, restarts."""
     up, healthy = by_process(q, UP), by_process(q, HEALTHY)
     seen = set(up) | set(healthy) | set(facts.restarts)
     names = [*processes, *sorted(seen - set(processes))]
@@ -59,7 +60,8 @@ def runtime_state(q: Querier, tz: tzinfo, facts: Facts, run_info: RunInfo,
         "run_id": run_info.run_id,
         "run_state": state,
         **({} if state else {"run_state_note": absent(run_info, "status.state")}),
-        "as_of": q.window.iso(q.window.end, tz),
+        "window": window,
+        "as_of": window["end"],
         "processes": {p: {"up": _flag(up.get(p)), "healthy": _flag(healthy.get(p)),
                           "restart_count": _count(facts.restarts.get(p))} for p in names},
     }

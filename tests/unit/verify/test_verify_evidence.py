@@ -173,6 +173,7 @@ def test_daily_reports_per_sink_share_the_run_manifest_figures() -> None:
             assert report[key] == run[key], key
     state = found["jsonl"]["runtime_state"]
     assert (state["run_id"], state["run_state"], state["as_of"]) == ("r9", "finished", "2026-01-01T10:00:00+09:00")
+    assert state["window"] == found["jsonl"]["window"]
     assert state["processes"] == {
         "harvest": {"up": True, "healthy": True, "restart_count": 0},
         "signal": {"up": False, "healthy": False, "restart_count": 2},
