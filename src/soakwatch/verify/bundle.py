@@ -1,4 +1,4 @@
-"""The evidence bundle: verdict, reports, JUnit, manifests, parity diff and every query, in one directory."""
+"""The evidence bundle: verdict, reports, JUnit, manifests, daily reports and every query, in one directory."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from soakwatch.errors import ConfigError
-from soakwatch.verify import manifest
+from soakwatch.verify import daily, manifest
 from soakwatch.verify.config import Settings
 from soakwatch.verify.engine import Verdict
-from soakwatch.verify.formats import html, json_doc, junit, markdown
+from soakwatch.verify.facts import gather
+from soakwatch.verify.formats import daily_markdown, html, json_doc, junit, markdown
 from soakwatch.verify.promapi import PromClient
 from soakwatch.verify.querier import Querier, QueryLog
 from soakwatch.verify.runinfo import RunInfo
 
 FILES = ("verdict.json", "report.md", "report.html", "junit.xml", "run_manifest.json", "source_manifest.json",
-         "parity_diff.json", "queries.json")
+         "parity_diff.json", "queries.json", *daily.FILES)
 
 
 def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client: PromClient, tz: tzinfo,
@@ -30,12 +31,17 @@ def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client
     except OSError as exc:
         raise ConfigError("--out", f"must be a writable directory ({exc.strerror or exc})") from None
     q = Querier(client, verdict.window, log, "evidence")
+    facts = gather(q, tz)
     documents: dict[str, Any] = {
-        "run_manifest.json": manifest.run_manifest(q, tz),
-        "parity_diff.json": manifest.parity_diff(q, tz, settings),
-        "source_manifest.json": manifest.source_manifest(verdict.url, settings, q, tz),
+        "run_manifest.json": manifest.run_manifest(q, tz, facts, run_info),
+        "parity_diff.json": manifest.parity_diff(q, tz, settings, facts),
+        "source_manifest.json": manifest.source_manifest(verdict.url, settings, q, tz, run_info),
         "verdict.json": json_doc.document(verdict, tz),
     }
+    for sink, report in daily.reports(q, tz, facts, run_info, settings.processes, verdict.passed).items():
+        json_name, markdown_name = daily.file_names(sink)
+        documents[json_name] = report
+        (out / markdown_name).write_text(daily_markdown.render(report))
     for name, document in documents.items():
         (out / name).write_text(json.dumps(document, indent=2) + "\n")
     (out / "queries.json").write_text(_queries(verdict.url, log))

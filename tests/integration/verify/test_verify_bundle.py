@@ -30,14 +30,17 @@ def test_run_manifest_has_the_orchestrator_fields(soaks: Soaks, tmp_path: Path, 
     assert manifest["status"]["processes"] == {
         "broker": {"restart_count": 0}, "harvest": {"restart_count": 0}, "report": {"restart_count": 0},
         "signal": {"restart_count": 1}}
-    assert manifest["restart_backoff_pattern"] == [4.0]
+    assert manifest["restart_backoff_pattern"] is None  # the supervisor's delays: only --run-manifest has them
+    assert manifest["restart_backoff_pattern_note"] == "restart_backoff_pattern: unknown, no --run-manifest given"
+    assert manifest["restart_downtimes_seconds"] == [4.0]
     assert manifest["harvester_metrics"] == {"queue_dropped": 0, "substream_timeout_detected": False,
                                              "reconnect_count": 1}
     assert manifest["resource_usage"]["max_rss_mb"] == max(
         p["max_rss_mb"] for p in manifest["resource_usage"]["per_process"].values())
     assert 200 < manifest["resource_usage"]["max_rss_mb"] < 210
     assert manifest["resource_usage"]["max_open_files"] == 47  # 40 + len("harvest")
-    assert manifest["timeseries_export"] == {"export_count": 72, "error_count": 0}  # one per 50 s
+    assert manifest["timeseries_export"] == {"export_count": 72, "error_count": 0,  # one per 50 s
+                                             "last_export_time": soaks.at("pass", 3900)}
     assert manifest["shutdown_order"] == ["report", "broker", "signal", "harvest"]
     assert manifest["shutdown_order_seen"] is True
     assert manifest["alerts"] == [{
@@ -76,7 +79,8 @@ def test_source_manifest_queries_and_junit(soaks: Soaks, tmp_path: Path, capsys)
     printed = json.loads(capsys.readouterr().out)
     assert load(out, "verdict.json") == printed
     source = load(out, "source_manifest.json")
-    assert source["data_source_endpoint"] == soaks.url and source["criteria_used"] == list(ORDER)
+    assert source["prometheus_url"] == soaks.url and source["criteria_used"] == list(ORDER)
+    assert source["data_source_endpoint"] is None and source["symbols"] is None  # no --run-manifest
     assert source["session_start"] == soaks.at("resources", 300)
     assert source["config_snapshot"]["min_coverage"] == 0.9
     queries = load(out, "queries.json")["queries"]
@@ -90,3 +94,77 @@ def test_source_manifest_queries_and_junit(soaks: Soaks, tmp_path: Path, capsys)
     assert failures == {"resources"} and suite.get("tests") == "13"
     report = (out / "report.md").read_text()
     assert "| `resources` | FAIL |" in report and "| report | FAIL |" in report
+
+
+def test_shutdown_order_seen_only_when_the_order_matched(soaks: Soaks, tmp_path: Path, capsys):
+    code, out = bundle(soaks, "shutdown_order", tmp_path, "--only", "shutdown_order")
+    manifest = load(out, "run_manifest.json")
+    assert code == 1 and load(out, "verdict.json")["criteria"][0]["result"] == "fail"
+    assert manifest["shutdown_order"] == ["harvest", "signal", "broker", "report"]
+    assert manifest["shutdown_order_seen"] is False
+    code, out = bundle(soaks, "pass", tmp_path, "--only", "shutdown_order")
+    assert code == 0 and load(out, "run_manifest.json")["shutdown_order_seen"] is True
+
+
+RUN = {
+    "run_id": "20260101T000500Z-ab12", "region": "ap-northeast-1", "restart_backoff_pattern": [1, 2],
+    "status": {"state": "finished", "processes": {"signal": {"restart_count": 1}}},
+    "run": {"minutes": 60, "symbols": ["BTCUSDT", "ETHUSDT"], "nats_url": "nats://pipe:n4ts-Secret@127.0.0.1:4222"},
+}
+
+
+def run_manifest_file(tmp_path: Path) -> Path:
+    path = tmp_path / "run_manifest_20260101.json"
+    path.write_text(json.dumps(RUN))
+    return path
+
+
+def test_run_manifest_gives_backoff_symbols_region_and_run_id(soaks: Soaks, tmp_path: Path, capsys):
+    path = run_manifest_file(tmp_path)
+    code, out = bundle(soaks, "pass", tmp_path, "--run-manifest", str(path))
+    assert code == 0
+    manifest, source = load(out, "run_manifest.json"), load(out, "source_manifest.json")
+    assert (manifest["restart_backoff_pattern"], manifest["restart_downtimes_seconds"]) == ([1.0, 2.0], [4.0])
+    assert "restart_backoff_pattern_note" not in manifest and manifest["run_id"] == RUN["run_id"]
+    assert (source["run_id"], source["run_manifest"]) == (RUN["run_id"], str(path))
+    assert (source["symbols"], source["region"]) == (["BTCUSDT", "ETHUSDT"], "ap-northeast-1")
+    assert source["data_source_endpoint"] == "nats://127.0.0.1:4222" and source["notes"] == []
+    assert source["prometheus_url"] == soaks.url
+
+
+def test_daily_reports_per_sink_match_the_run_manifest(soaks: Soaks, tmp_path: Path, capsys):
+    code, out = bundle(soaks, "sink_parity", tmp_path, "--run-manifest", str(run_manifest_file(tmp_path)))
+    assert code == 1
+    manifest, parity = load(out, "run_manifest.json"), load(out, "parity_diff.json")
+    for sink, total in (("jsonl", 7200), ("sqlite", 6984)):
+        report = load(out, f"daily_report_{sink}.json")
+        assert report["sink"] == sink and report["report_tz"] == "Asia/Tokyo" and report["verdict"] == "fail"
+        assert report["signals"]["total"] == total == parity[sink]["total"]
+        assert report["signals"]["strong"] == parity[sink]["strong"]
+        assert abs(report["signals"]["strong_ratio"] - 0.2) < 0.001
+        for key in ("alerts", "harvester_metrics", "timeseries_export"):
+            assert report[key] == manifest[key], key
+        state = report["runtime_state"]
+        assert (state["run_id"], state["run_state"], state["as_of"]) == (
+            RUN["run_id"], "finished", soaks.at("sink_parity", 3900))
+        assert {p: row["restart_count"] for p, row in state["processes"].items()} == {
+            p: row["restart_count"] for p, row in manifest["status"]["processes"].items()}
+        assert not any(row["up"] or row["healthy"] for row in state["processes"].values())  # all exited by the end
+        text = (out / f"daily_report_{sink}.md").read_text()
+        assert report["report_date"] == soaks.at("sink_parity", 3900)[:10]
+        assert text.startswith(f"# Daily report: {sink} sink, {report['report_date']} (Asia/Tokyo)")
+        assert f"| {total} |" in text and "| SoakProcessRestarted | warning |" in text
+
+
+def test_no_bundle_file_holds_a_password_given_in_a_url(soaks: Soaks, tmp_path: Path, capsys):
+    secret_url = soaks.url.replace("http://", "http://reader:pr0m-Secret@") + "/?token=t0ken-Secret"
+    out = tmp_path / "evidence"
+    code = main(["--prometheus-url", secret_url, *soaks.args("pass")[2:], "--out", str(out),
+                 "--run-manifest", str(run_manifest_file(tmp_path)), "--format", "json"])
+    printed = capsys.readouterr()
+    assert code == 0 and sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    for path in out.iterdir():
+        text = path.read_text()
+        for secret in ("pr0m-Secret", "t0ken-Secret", "n4ts-Secret"):
+            assert secret not in text, f"{secret} leaked into {path.name}"
+    assert not any(s in printed.out + printed.err for s in ("pr0m-Secret", "t0ken-Secret", "n4ts-Secret"))

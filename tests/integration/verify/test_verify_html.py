@@ -13,10 +13,19 @@ from soakwatch.verify.criteria import ORDER
 
 PLOTS = """Array.from(document.querySelectorAll('section')).map(s => {
   const svg = s.querySelector('svg.plot'); const box = svg.getBoundingClientRect();
+  const bbox = e => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; };
   return {id: s.id, width: box.width, height: box.height,
           lines: Array.from(svg.querySelectorAll('polyline.series')).map(p => p.getTotalLength()),
-          threshold: Array.from(svg.querySelectorAll('line.threshold')).map(l => l.getBBox().width)};
+          threshold: Array.from(svg.querySelectorAll('line.threshold')).map(l => l.getBBox().width),
+          label: Array.from(svg.querySelectorAll('text.threshold-label')).map(bbox),
+          legend: Array.from(svg.querySelectorAll('text.legend')).map(bbox),
+          yMin: +svg.dataset.yMin, dataMin: +svg.dataset.min};
 })"""
+SIGNED = {"memory_growth"}  # a slope: the only plotted quantity that may be negative
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def test_report_html_renders_every_plot_without_console_errors(soaks: Soaks, tmp_path: Path):
@@ -36,6 +45,11 @@ def test_report_html_renders_every_plot_without_console_errors(soaks: Soaks, tmp
         assert plot["lines"] and all(length > 50 for length in plot["lines"]), plot
         assert len(plot["threshold"]) == (0 if plot["id"] == "shutdown_order" else 1), plot
         assert all(width > 300 for width in plot["threshold"]), plot
+        if plot["id"] not in SIGNED or plot["dataMin"] >= 0:
+            assert plot["dataMin"] >= 0 and plot["yMin"] >= 0, plot  # non-negative series: axis from >= 0
+        boxes = plot["label"] + plot["legend"]
+        assert all(min(b[0], b[1]) >= 0 and b[2] <= 760 and b[3] <= 240 for b in boxes), plot  # nothing cut
+        assert not any(overlap(label, legend) for label in plot["label"] for legend in plot["legend"]), plot
 
 
 def test_the_browser_check_sees_console_errors(tmp_path: Path):

@@ -2,8 +2,11 @@
 
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC
+
+import pytest
 
 from soakwatch.verify.engine import CheckResult, CriterionResult, Series, Verdict
 from soakwatch.verify.formats import FORMATTERS, svg, values
@@ -102,4 +105,79 @@ def test_legend_drops_the_shared_prefix_and_total():
     out = svg.plot([Series(labels, [(WINDOW.start, 0.0), (WINDOW.end, 1.0)]) for labels in names], 0.0, "count",
                    WINDOW, UTC, "t")
     assert ">queue_dropped<" in out and ">reconnects<" in out
-    assert ">0.5<" in out  # axis ticks keep digits that the count format would round away
+    assert ticks(out)[:2] == [0.0, 1.0] and all(t == int(t) for t in ticks(out))  # counts: whole-number ticks
+
+
+def ticks(out: str) -> list[float]:
+    return [float(v) for v in re.findall(r'class="tick" data-value="([^"]+)"', out)]
+
+
+def bounds(out: str) -> tuple[float, float]:
+    low, high = re.search(r'data-y-min="([^"]+)" data-y-max="([^"]+)"', out).groups()
+    return float(low), float(high)
+
+
+def flat(value: float, n: int = 61) -> list[tuple[float, float]]:
+    return [(WINDOW.start + i * 60, value) for i in range(n)]
+
+
+@pytest.mark.parametrize(("points", "threshold", "unit"), [
+    ([(WINDOW.start + i * 60, (90 + i % 3) * 2**20) for i in range(61)], 600 * 2**20, "bytes"),  # RSS
+    ([(WINDOW.start + i * 60, 0.0069 + 0.0001 * (i % 2)) for i in range(61)], 0.010, "seconds"),  # latency
+    (flat(0.0), 0.0, "count"),  # all zero, threshold 0
+    (flat(4.0), None, "seconds"),  # all equal, no threshold
+    (flat(3.0), 12.0, "seconds"),
+    (flat(0.0), 1.0, "bool"),
+    ([(WINDOW.start, 0.0), (WINDOW.end, 0.0001)], 0.005, "ratio"),
+])
+def test_non_negative_values_never_get_a_negative_axis(points, threshold, unit):
+    out = svg.plot([Series({}, points)], threshold, unit, WINDOW, UTC, "t")
+    low, high = bounds(out)
+    assert 0 <= low < high and all(low <= t <= high for t in ticks(out)) and len(ticks(out)) >= 2
+    assert min(v for _, v in points) >= low and max(v for _, v in points) <= high
+    assert threshold is None or low <= threshold <= high
+
+
+def test_ratios_and_flags_stay_within_one_and_signed_values_keep_their_sign():
+    out = svg.plot([Series({"process": "signal"}, flat(1.0))], 0.98, "ratio", WINDOW, UTC, "t")
+    assert bounds(out)[1] == 1.0 and ">100%<" in out
+    assert bounds(svg.plot([Series({}, flat(1.0))], 1.0, "bool", WINDOW, UTC, "t")) == (0.0, 1.0)
+    growth = [(WINDOW.start + i * 60, (i - 30) * 2**20) for i in range(61)]
+    low, high = bounds(svg.plot([Series({}, growth)], 50 * 2**20, "bytes/h", WINDOW, UTC, "t"))
+    assert low <= -30 * 2**20 and high >= 50 * 2**20
+
+
+def line_y(out: str, cls: str) -> set[str]:
+    """Every y of the polylines (``series``) or the threshold line (``threshold``)."""
+    if cls == "threshold":
+        return set(re.findall(r'class="threshold" x1="[^"]+" x2="[^"]+" y1="([^"]+)"', out))
+    return {p.split(",")[1] for pts in re.findall(r'class="series"[^>]*points="([^"]+)"', out) for p in pts.split()}
+
+
+@pytest.mark.parametrize(("value", "unit"), [(5000.0, "msgs/s"), (0.010, "seconds"), (600 * 2**20, "bytes"),
+                                             (0.98, "ratio"), (1.0, "per_minute"), (12.0, "seconds")])
+def test_threshold_and_values_share_one_scale(value, unit):
+    out = svg.plot([Series({}, flat(value))], value, unit, WINDOW, UTC, "t")
+    assert line_y(out, "series") == line_y(out, "threshold")  # a value equal to the threshold sits on its line
+    above = svg.plot([Series({}, flat(value * 1.5))], value, unit, WINDOW, UTC, "t")
+    assert float(line_y(above, "series").pop()) < float(line_y(above, "threshold").pop())  # svg y grows down
+
+
+def test_threshold_label_stays_inside_the_plot_away_from_the_legend():
+    many = [Series({"process": f"p{i}"}, flat(float(i))) for i in range(14)]
+    out = svg.plot(many, 3.0, "count", WINDOW, UTC, "t")
+    label = re.search(r'class="threshold-label" x="([^"]+)" y="([^"]+)"[^>]*text-anchor="end"', out)
+    legend_x = min(float(x) for x in re.findall(r'class="legend" x="([^"]+)"', out))
+    assert float(label.group(1)) < svg.WIDTH - svg.RIGHT < legend_x
+    assert svg.TOP < float(label.group(2)) < svg.HEIGHT - svg.BOTTOM
+    assert ">+2 more<" in out and out.count('class="legend"') == svg.MAX_LEGEND + 1
+
+
+def test_legend_shows_the_labels_that_differ_and_cuts_long_ones():
+    shared = {"job": "soak_exporter", "instance": "127.0.0.1:9100", "run_id": "r1"}
+    out = svg.plot([Series({**shared, "process": p}, flat(1.0)) for p in ("signal", "a_very_long_process_name_x")],
+                   None, "count", WINDOW, UTC, "t")
+    assert ">signal<" in out and "127.0.0.1" not in out.split("<title>")[0]
+    assert ">a_very_long_process\u2026<" in out and "<title>a_very_long_process_name_x</title>" in out
+    short = Window.ending(1767229200, 120)
+    assert ">00:58:30<" in svg.plot([], None, "", short, UTC, "t")
