@@ -113,3 +113,13 @@ def redact_url(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def public_url(url: str | None) -> str | None:
+    """``url`` without user info, query string, fragment (where tokens travel) or trailing slash, for reports
+    and logs; text that is not a URL is returned as it is."""
+    if url is None or "://" not in url:
+        return url
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))

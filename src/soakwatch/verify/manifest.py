@@ -8,13 +8,13 @@ from typing import Any
 
 from soakwatch import __version__
 from soakwatch.contract import SHUTDOWN_ORDER
+from soakwatch.natsconn import public_url
 from soakwatch.verify.config import Settings
 from soakwatch.verify.criteria import REGISTRY
 from soakwatch.verify.criteria.base import finite
 from soakwatch.verify.criteria.pipeline import PARITY_FIELDS, SINKS, parity, parity_query
 from soakwatch.verify.criteria.processes import MIB, exited
 from soakwatch.verify.facts import Facts, by_process
-from soakwatch.verify.promapi import redact_url
 from soakwatch.verify.querier import Querier
 from soakwatch.verify.runinfo import FLAG, RunInfo
 
@@ -120,9 +120,3 @@ def source_manifest(url: str, settings: Settings, q: Querier, tz: tzinfo, run_in
         "config_snapshot": settings.snapshot(),
     }
 
-
-def public_url(url: str | None) -> str | None:
-    """``url`` without user info or query string (where tokens travel); other text as it is."""
-    if url is None or "://" not in url:
-        return url
-    return redact_url(url)

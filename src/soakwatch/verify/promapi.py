@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from soakwatch.errors import ConfigError, SoakwatchError
+from soakwatch.natsconn import public_url
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -28,7 +29,11 @@ class PrometheusUnreachable(PrometheusError):
 
 
 class PrometheusRejected(PrometheusError):
-    """The server answered with an error (bad query, bad credentials, 5xx)."""
+    """The server answered with an error (bad query, bad credentials, 5xx); ``status`` is the HTTP code."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -85,12 +90,8 @@ def _url_credentials(parts: urllib.parse.SplitResult) -> dict[str, str]:
 
 
 def redact_url(url: str) -> str:
-    """``url`` without user info or query string, safe to print and record."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+    """``url`` without user info, query string or trailing slash, safe to print and record."""
+    return str(public_url(url))
 
 
 class PromClient:
@@ -123,7 +124,7 @@ class PromClient:
             with urllib.request.urlopen(request, timeout=self.timeout, context=self._context) as response:
                 payload = response.read()
         except urllib.error.HTTPError as exc:
-            raise PrometheusRejected(self._rejection(exc)) from None
+            raise PrometheusRejected(self._rejection(exc), exc.code) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError, ssl.SSLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise PrometheusUnreachable(f"verify-soak: prometheus unreachable at {self.url}: {reason}") from None
@@ -156,13 +157,15 @@ def _fmt(value: float) -> str:
 
 
 def wait_ready(client: PromClient, deadline_seconds: float = 10.0) -> None:
-    """Poll a trivial query until the server answers (used by tests after a restart)."""
+    """Poll a trivial query until the server answers (used by tests after a restart); a 503 (the TSDB is still
+    loading) counts as not ready yet."""
     deadline = time.monotonic() + deadline_seconds
     while True:
         try:
             client.query("vector(1)", time.time())
             return
-        except PrometheusUnreachable:
-            if time.monotonic() > deadline:
+        except PrometheusError as exc:
+            starting = isinstance(exc, PrometheusUnreachable) or getattr(exc, "status", None) == 503
+            if not starting or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from soakwatch.errors import ConfigError
-from soakwatch.natsconn import redact_url
+from soakwatch.natsconn import public_url
 
 FLAG = "--run-manifest"
 
@@ -91,8 +91,7 @@ def _symbols(value: Any) -> tuple[str, ...] | None:
 
 
 def _endpoint(value: Any) -> str | None:
-    text = _text(value, "data_source_endpoint")
-    return redact_url(text) if text else text
+    return public_url(_text(value, "data_source_endpoint"))
 
 
 def _backoff(value: Any) -> tuple[float, ...] | None:
