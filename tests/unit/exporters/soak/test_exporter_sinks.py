@@ -191,6 +191,8 @@ def test_parity_command_writes_diff_with_window(tmp_path, capsys):
 def test_parity_command_missing_file_is_usage_error(tmp_path, capsys):
     assert parity_main(["--jsonl", str(tmp_path / "x"), "--sqlite", str(tmp_path / "y")]) == 2
     assert "invalid config: --jsonl must name an existing file" in capsys.readouterr().err
+    assert parity_main([]) == 2
+    assert capsys.readouterr().err.strip() == "soakwatch parity: invalid config: --jsonl is required (see --help)"
 
 
 def test_time_units_are_normalised_to_seconds(tmp_path):
@@ -213,3 +215,19 @@ def test_parity_diff_function_for_reuse(tmp_path):
     assert result["total_diff_pct"] == 0 and result["window"]["end"] == 1009
     result = parity_diff(jsonl, db, since=1000, until=1005)
     assert result["jsonl"]["total"] == 5 and result["sqlite"]["total"] == 5
+
+
+def test_sqlite_ids_from_zero_and_below_are_all_read(tmp_path):
+    path = tmp_path / "signals.sqlite"
+    conn = _db(path)
+    conn.executemany("INSERT INTO signals(id, ts, subject, confirm, strong, consistency, gating) "
+                     "VALUES (?, ?, 'signal.X', 1, 0, 'ok', NULL)", [(-5, 1.0), (0, 2.0), (1, 3.0)])
+    conn.commit()
+    poller = SqlitePoller(path, ErrorCounter())
+    try:
+        assert [r.ts for r in poller.poll()] == [1.0, 2.0, 3.0]
+        _insert(conn, (4.0, 0, 1))
+        assert [r.ts for r in poller.poll()] == [4.0]
+    finally:
+        poller.close()
+        conn.close()

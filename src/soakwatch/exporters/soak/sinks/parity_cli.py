@@ -114,7 +114,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch parity") -> i
     except SystemExit as exc:
         return int(exc.code or 0)
     for flag, value in (("--jsonl", args.jsonl), ("--sqlite", args.sqlite)):
-        if not value or not Path(value).is_file():
+        if not value:
+            print(f"{prog}: invalid config: {flag} is required (see --help)", file=sys.stderr)
+            return 2
+        if not Path(value).is_file():
             print(f"{prog}: invalid config: {flag} must name an existing file, got {value!r}", file=sys.stderr)
             return 2
     result = parity_diff(args.jsonl, args.sqlite, args.since, args.until, args.table, args.threshold_pct)

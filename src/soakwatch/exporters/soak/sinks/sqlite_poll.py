@@ -12,12 +12,15 @@ from soakwatch.exporters.soak.sinks.record import SinkRecord, epoch_seconds
 COLLECTOR = "sinks"
 
 
+BEFORE_FIRST_ID = -(1 << 63)  # below every SQLite integer id but the very smallest: ids 0 and below count too
+
+
 class SqlitePoller:
     """Each ``poll()`` returns the rows with ``id`` above the last one seen, in batches.
 
     Opened with ``mode=ro`` (a missing file is never created) and a short busy timeout; every read is
     one short statement, so no read transaction stays open between polls. A locked database is counted
-    and retried at the next poll; a recreated file or table starts again from id 0.
+    and retried at the next poll; a recreated file or table starts again from its first id.
     """
 
     def __init__(self, path: Path, errors: ErrorCounter, table: str = "signals", batch: int = 10000,
@@ -29,7 +32,7 @@ class SqlitePoller:
         self._batch, self._max_batches, self._timeout = batch, max_batches, busy_timeout
         self._conn: sqlite3.Connection | None = None
         self._inode: int | None = None
-        self._last_id = 0
+        self._last_id = BEFORE_FIRST_ID
         self._missing = False
 
     def poll(self) -> list[SinkRecord]:
@@ -53,9 +56,9 @@ class SqlitePoller:
 
     def _check_reset(self, conn: sqlite3.Connection) -> None:
         (max_id,) = conn.execute(self._max_id).fetchone()
-        if (max_id or 0) < self._last_id:
+        if (BEFORE_FIRST_ID if max_id is None else max_id) < self._last_id:
             self._errors.count(COLLECTOR, "sqlite_reset", f"max id {max_id} < {self._last_id}")
-            self._last_id = 0
+            self._last_id = BEFORE_FIRST_ID
 
     def _connection(self) -> sqlite3.Connection | None:
         try:
@@ -69,7 +72,7 @@ class SqlitePoller:
         self._missing = False
         if self._conn is not None and inode != self._inode:
             self.close()
-            self._last_id = 0
+            self._last_id = BEFORE_FIRST_ID
         if self._conn is None:
             try:
                 self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self._timeout,
