@@ -69,9 +69,28 @@ def test_exporter_counts_an_authenticated_heartbeat(auth: AuthServer, tmp_path: 
                                  *auth.flags], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         asyncio.run(_heartbeat_until_counted(auth, f"http://127.0.0.1:{port}/metrics", exporter))
+        assert _sample(_scrape(f"http://127.0.0.1:{port}/metrics"), "soak_exporter_nats_connected") == 1.0
     finally:
         exporter.terminate()
         exporter.wait(10)
+
+
+def test_exporter_names_a_rejected_login(auth: AuthServer, tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "soak.yaml"
+    config.write_text(f"exporter: {{listen_address: 127.0.0.1:{port}}}\n"
+                      "health: {interval: 10, processes: [signal]}\n")
+    exporter = subprocess.Popen([*SOAKWATCH, "export", "--config", str(config), "--nats-url", auth.server.url],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    metrics = f"http://127.0.0.1:{port}/metrics"
+    try:
+        _wait_for(lambda: _sample(_scrape(metrics), "soak_exporter_errors_total",
+                                  collector="nats", reason="authorization") >= 1, exporter)
+        assert _sample(_scrape(metrics), "soak_exporter_nats_connected") == 0.0
+    finally:
+        exporter.terminate()
+        _, err = exporter.communicate(timeout=10)
+    assert "authorization" in err and "Traceback" not in err
 
 
 async def _heartbeat_until_counted(auth: AuthServer, metrics: str, exporter: subprocess.Popen[str]) -> None:
@@ -83,7 +102,7 @@ async def _heartbeat_until_counted(auth: AuthServer, metrics: str, exporter: sub
         while time.monotonic() < deadline:
             assert exporter.poll() is None, exporter.stderr.read() if exporter.stderr else ""
             await Instrument(nc, process="signal").heartbeat("healthy")
-            if _healthy_checks(_scrape(metrics)) >= 1:
+            if _sample(_scrape(metrics), "soak_health_checks_total", process="signal", status="healthy") >= 1:
                 return
             await asyncio.sleep(0.3)
         raise AssertionError("the exporter never counted the heartbeat")
@@ -99,12 +118,12 @@ def _wait_for(ready, process: subprocess.Popen[str], timeout: float = 20.0) -> N
         time.sleep(0.1)
 
 
-def _healthy_checks(text: str) -> float:
+def _sample(text: str, name: str, **labels: str) -> float:
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == "soak_health_checks_total" and sample.labels.get("status") == "healthy":
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return float(sample.value)
-    return 0.0
+    return -1.0
 
 
 def _scrape(url: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from soakwatch.exporters.soak.harvester import HarvesterCollector
 from soakwatch.exporters.soak.health import HealthCollector
 from soakwatch.exporters.soak.health_http import HttpHealthPoller
 from soakwatch.exporters.soak.manifest import ManifestReader
+from soakwatch.exporters.soak.nats_status import NatsStatus, error_reason
 from soakwatch.exporters.soak.processes import ProcessCollector
 from soakwatch.exporters.soak.signals import SignalCollector
 from soakwatch.exporters.soak.sinks.collector import SinkCollector
@@ -47,7 +47,7 @@ class SoakExporter:
         self.exports = (ExportCollector(self.errors, self.manifest, backends=config.exports.backends)
                         if config.exports else None)
         self.sinks = SinkCollector(config.sinks, self.errors) if config.sinks else None
-        self.nats_connected = False
+        self.nats = NatsStatus()
         self.state = self._state_file()
 
     def _state_file(self) -> StateFile | None:
@@ -63,7 +63,7 @@ class SoakExporter:
 
     def collectors(self) -> list[Collector]:
         parts = [self.processes, self.health, self.harvester, self.signals, self.exports, self.sinks]
-        return [ExporterInfoCollector(), self.errors, *(p for p in parts if p is not None)]
+        return [ExporterInfoCollector(), self.errors, self.nats, *(p for p in parts if p is not None)]
 
     def register(self, registry: CollectorRegistry) -> None:
         for collector in self.collectors():
@@ -99,7 +99,7 @@ class SoakExporter:
 
     def _health_tick(self) -> None:
         assert self.health is not None
-        if self.nats_connected:
+        if self.nats.connected:
             self.health.tick()
         else:
             self.health.hold()
@@ -111,7 +111,7 @@ class SoakExporter:
             self.errors.declare(name, ("internal",))
         tasks = [asyncio.create_task(self._every(*loop, stop)) for loop in loops]
         if nats_options is not None and self.subscriptions():
-            self.errors.declare("nats", ("connect_failed",))
+            self.errors.declare("nats", ("connect_failed", "authorization"))
             tasks.append(asyncio.create_task(self._nats(nats_options, stop)))
         try:
             await stop.wait()
@@ -135,29 +135,31 @@ class SoakExporter:
             try:
                 nc = await nats.connect(**options, **self._nats_callbacks())
             except Exception as exc:
-                self.errors.count("nats", "connect_failed", redact_url(str(exc)))
+                reason = error_reason(exc)
+                self.errors.count("nats", "connect_failed" if reason != "authorization" else reason,
+                                  redact_url(str(exc)))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 2.0)
                 continue
             try:
                 for subject, handler in self.subscriptions():
                     await nc.subscribe(subject, cb=_callback(handler))
-                self.nats_connected = True
+                self.nats.set_connected(True)
                 await stop.wait()
             finally:
-                self.nats_connected = False
+                self.nats.set_connected(False)
                 await _close(nc)
             return
 
     def _nats_callbacks(self) -> dict[str, Any]:
         async def error_cb(exc: Exception) -> None:
-            self.errors.count("nats", _snake(type(exc).__name__), redact_url(str(exc)))
+            self.errors.count("nats", error_reason(exc), redact_url(str(exc)))
 
         async def disconnected_cb() -> None:
-            self.nats_connected = False
+            self.nats.set_connected(False)
 
         async def reconnected_cb() -> None:
-            self.nats_connected = True
+            self.nats.reconnected()
 
         return {"error_cb": error_cb, "disconnected_cb": disconnected_cb, "reconnected_cb": reconnected_cb,
                 "connect_timeout": 2, "max_reconnect_attempts": -1, "reconnect_time_wait": 1,
@@ -177,11 +179,6 @@ async def _close(nc: Any) -> None:
             await asyncio.wait_for(nc.drain(), 2.0)
     with contextlib.suppress(Exception):
         await nc.close()
-
-
-def _snake(name: str) -> str:
-    """``ConnectionRefusedError`` -> ``connection_refused_error``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _callback(handler: Handler) -> Callable[[Any], Any]:

@@ -50,7 +50,7 @@ async def test_hostile_payloads_are_counted_and_change_no_figure_then_a_late_har
     task = asyncio.create_task(exporter.run(stop, {"servers": [nats.url]}))
     nc = await nats_client.connect(nats.url)
     try:
-        await _until(lambda: exporter.nats_connected, "exporter connected")
+        await _until(lambda: exporter.nats.connected, "exporter connected")
         before = _scrape(registry)
         assert before[("soak_harvester_queue_dropped_total", ())] == 0
         assert before[("soak_timeseries_exports_total", (("backend", "prometheus"),))] == 0

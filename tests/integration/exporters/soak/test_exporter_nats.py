@@ -29,7 +29,7 @@ async def _started(config, url):
     exporter.register(registry)
     stop = asyncio.Event()
     task = asyncio.create_task(exporter.run(stop, {"servers": [url]}))
-    await _until(lambda: exporter.nats_connected, what="exporter connected to NATS")
+    await _until(lambda: exporter.nats.connected, what="exporter connected to NATS")
     return exporter, registry, stop, task
 
 

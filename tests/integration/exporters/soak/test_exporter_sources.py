@@ -42,7 +42,7 @@ async def test_nats_server_started_after_the_exporter(tmp_path):
     try:
         await _until(lambda: any(c == "nats" for c, _ in exporter.errors.snapshot()), what="a counted failure")
         with nats_server(tmp_path / "nats", port=port) as server:
-            await _until(lambda: exporter.nats_connected, what="late connection")
+            await _until(lambda: exporter.nats.connected, what="late connection")
             nc = await nats_client.connect(server.url)
             await Instrument(nc, "signal").signal(confirm=False, strong=False)
             await nc.close()
