@@ -21,6 +21,7 @@ from alerting_configs import render_prometheus
 from prometheus_client import CollectorRegistry, Counter, start_http_server
 
 from soakwatch.stack import Server, free_port, prometheus
+from soakwatch.testing.wait import wait_for
 
 ALERTS = ("SoakHarvesterQueueDropped", "SoakTimeseriesExportErrors")
 
@@ -71,13 +72,10 @@ def _firing(prom: Server) -> dict[str, str]:
 
 
 def _wait(predicate, timeout: float, what: str, prom: Server):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{prom.log_tail()}")
+    try:
+        return wait_for(predicate, timeout, 0.2, what)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}\n{prom.log_tail()}") from exc
 
 
 def _watch(prom: Server, seconds: float, expected: dict[str, str]) -> None:
