@@ -48,6 +48,7 @@ def test_rule_unit_tests_fail_when_a_threshold_moves(tmp_path):
     text = (ROOT / "prometheus/thresholds.yml").read_text()
     (tmp_path / "prometheus/thresholds.yml").write_text(
         text.replace("value: 5000", "value: 6001").replace("value: 30s", "value: 45s")
+        .replace("value: 75m", "value: 60m")
     )
     config = rulegen.load_config(tmp_path / "prometheus/thresholds.yml")
     for path, rendered in rulegen.render_rules(tmp_path, config).items():
@@ -57,6 +58,7 @@ def test_rule_unit_tests_fail_when_a_threshold_moves(tmp_path):
     assert result.returncode == 1
     assert "alertname: SoakTickRateLow" in result.stderr
     assert "alertname: SoakProcessDown" in result.stderr
+    assert "alertname: SoakHarvesterQueueDropped" in result.stderr
 
 
 def _rules() -> list[dict]:
