@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -46,6 +48,7 @@ def test_rule_unit_tests_fail_when_a_threshold_moves(tmp_path):
     text = (ROOT / "prometheus/thresholds.yml").read_text()
     (tmp_path / "prometheus/thresholds.yml").write_text(
         text.replace("value: 5000", "value: 6001").replace("value: 30s", "value: 45s")
+        .replace("value: 75m", "value: 60m")
     )
     config = rulegen.load_config(tmp_path / "prometheus/thresholds.yml")
     for path, rendered in rulegen.render_rules(tmp_path, config).items():
@@ -55,6 +58,16 @@ def test_rule_unit_tests_fail_when_a_threshold_moves(tmp_path):
     assert result.returncode == 1
     assert "alertname: SoakTickRateLow" in result.stderr
     assert "alertname: SoakProcessDown" in result.stderr
+    assert "alertname: SoakHarvesterQueueDropped" in result.stderr
+
+
+def _rules() -> list[dict]:
+    return [rule for path in sorted((ROOT / "prometheus/rules").glob("*.yml"))
+            for group in yaml.safe_load(path.read_text())["groups"] for rule in group["rules"]]
+
+
+def _cases() -> list[dict]:
+    return [case for path in TESTS for case in yaml.safe_load(path.read_text())["tests"]]
 
 
 def _tests_by_alert() -> tuple[dict[str, list[dict]], set[str]]:
@@ -109,3 +122,68 @@ def test_every_recording_rule_has_an_expression_test():
             for rule in group["rules"]:
                 if "record" in rule:
                     assert any(rule["record"] in expr for expr in exprs), f"{rule['record']}: no promql_expr_test"
+
+
+_COUNTER = re.compile(r"\bsoak_[a-z0-9_]+_(?:total|bucket)\b")
+_RECORDED = re.compile(r"\b[a-z_]+:soak_[a-z0-9_]+:[a-z0-9_]+\b")
+_STEPS = re.compile(r"^(?P<a>-?[0-9.]+(?:e[+-]?[0-9]+)?)(?P<b>[+-][0-9.]+)?x(?P<n>[0-9]+)$")
+
+
+def _counters(expr: str, recorded: dict[str, str]) -> set[str]:
+    """The counters an expression reads, through the recording rules it uses."""
+    found = set(_COUNTER.findall(expr))
+    for name in _RECORDED.findall(expr):
+        found |= _counters(recorded[name], recorded)
+    return found
+
+
+def _values(notation: str) -> list[float | None]:
+    """promtool's expanding notation (``0+10x3 _x2 5``) as samples; None is a missing one."""
+    out: list[float | None] = []
+    for token in notation.split():
+        if token in ("_", "stale"):
+            out.append(None)
+        elif token.startswith("_x"):
+            out += [None] * int(token[2:])
+        elif match := _STEPS.match(token):
+            a, b = float(match["a"]), float(match["b"] or 0)
+            out += [a + i * b for i in range(int(match["n"]) + 1)]
+        else:
+            out.append(float(token))
+    return out
+
+
+def _series_values(case: dict, metrics: set[str]) -> list[list[float]]:
+    picked = [s for s in case["input_series"] if s["series"].split("{")[0] in metrics]
+    return [[v for v in _values(str(s["values"])) if v is not None] for s in picked]
+
+
+def test_series_notation_is_read_like_promtool():
+    assert _values("0+10x2 _x2 5x1 stale 7 1.5e3") == [0, 10, 20, None, None, 5, 5, None, 7, 1500]
+
+
+def test_every_alert_that_reads_a_counter_has_a_counter_reset_case():
+    """A restart starts counters again at 0: each such alert has a case where one of its counters drops."""
+    recorded = {r["record"]: r["expr"] for r in _rules() if "record" in r}
+    for rule in (r for r in _rules() if "alert" in r):
+        name, counters = rule["alert"], _counters(rule["expr"], recorded)
+        if not counters:
+            continue
+        cases = [c for c in _cases() if c["name"].startswith(f"{name} ") and "(counter reset)" in c["name"]]
+        assert cases, f"{name} reads {sorted(counters)}: no '(counter reset)' case"
+        for case in cases:
+            drops = [v for v in _series_values(case, counters) if any(b < a for a, b in pairwise(v))]
+            assert drops, f"{name}: '{case['name']}' has no counter that drops"
+
+
+def test_every_run_total_alert_fires_for_a_counter_born_above_zero():
+    """increase() reads a series' first sample as its base; a run total must count it."""
+    for rule in (r for r in _rules() if "alert" in r and "max_over_time(soak_" in r["expr"]):
+        name, counters = rule["alert"], set(_COUNTER.findall(rule["expr"]))
+        if not counters:
+            continue
+        cases = [c for c in _cases() if c["name"].startswith(f"{name} fires") and "(born non-zero)" in c["name"]]
+        assert cases, f"{name}: no 'fires ... (born non-zero)' case"
+        for case in cases:
+            assert any(v and v[0] > 0 for v in _series_values(case, counters)), f"{case['name']}: not born above 0"
+            assert any(check["exp_alerts"] for check in case["alert_rule_test"]), f"{case['name']}: never fires"

@@ -105,7 +105,7 @@ def test_every_alert_has_severity_summary_description_and_runbook(alerts, repo_r
         assert annotations["runbook_url"] == f"docs/runbooks/{name}.md", name
         runbook = (repo_root / annotations["runbook_url"]).read_text()
         assert runbook.startswith(f"# {name}\n"), name
-        for section in ("## What it means", "## How to confirm", "## What to do"):
+        for section in ("## What it means", "## Across restarts", "## How to confirm", "## What to do"):
             assert section in runbook, f"{name}: {section}"
 
 
@@ -148,3 +148,13 @@ def test_docs_tables_list_every_alert_and_threshold(repo_root, alerts):
 def test_runbooks_exist_only_for_alerts(repo_root, alerts):
     pages = {p.stem for p in (repo_root / "docs/runbooks").glob("*.md")}
     assert pages == {rule["alert"] for rule in alerts}
+
+
+def test_docs_say_how_every_alert_behaves_across_restarts_and_absence(repo_root, alerts):
+    docs = (repo_root / rulegen.DOCS_FILE).read_text()
+    section = docs.split("## Across exporter restarts and missing series", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| alert | its series absent |", 1)[1]
+    head = section.split("| alert | its series absent |", 1)[0]
+    for rule in alerts:
+        assert f"`{rule['alert']}`" in head, f"{rule['alert']}: restart behaviour not in docs/alerts.md"
+        assert f"`{rule['alert']}`" in table, f"{rule['alert']}: absent-series behaviour not in docs/alerts.md"
