@@ -24,7 +24,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 def _summary(result: Comparison) -> list[str]:
     verdict = "FAIL" if result.exit_code else "PASS"
     parts = [f"{len(result.regressed)} of {len(result.changes)} figures regressed by more than "
-             f"{result.limit:.1%}"]
+             f"{result.limit:.1%}" if result.changes else "no figure measured in both reports"]
     if result.budgets:
         parts.append(f"{len(result.breached)} of {len(result.budgets)} budgets breached")
     if result.skipped:

@@ -34,7 +34,8 @@ def budget_line(result: BudgetResult) -> str:
 
 def verdict(result: Comparison) -> str:
     """The last line: what failed, or ``ok:``, with the limit and what the figures were compared by."""
-    counts = [f"{len(result.regressed)} of {len(result.changes)} figures regressed"]
+    counts = [f"{len(result.regressed)} of {len(result.changes)} figures regressed" if result.changes
+              else "failed: no figure measured in both reports"]
     if result.budgets:
         counts.append(f"{len(result.breached)} of {len(result.budgets)} budgets breached")
     if not result.exit_code:

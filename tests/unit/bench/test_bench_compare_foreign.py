@@ -111,3 +111,16 @@ def test_nan_in_the_baseline_exits_2_not_ok(write, foreign, capsys):
 def test_modes_must_match(write, foreign, capsys):
     assert _compare(write, {**foreign, "mode": "etl"}, foreign) == 2
     assert "modes differ" in capsys.readouterr().err
+
+
+def test_nothing_compared_fails(write, foreign, capsys):
+    current = {**foreign, "candles_per_sec": None, "p95_stage_latency_ms": None, "peak_rss_mb": None}
+    assert _compare(write, foreign, current) == 1
+    assert "failed: no figure measured in both reports, 3 not compared" in capsys.readouterr().out
+
+
+def test_ignored_key_is_not_type_checked(write, foreign, capsys):
+    report = {**foreign, "samples_ms": [20.1, 22.5]}
+    assert _compare(write, report, report) == 2
+    assert "figure samples_ms must be a number" in capsys.readouterr().err
+    assert _compare(write, report, report, "--ignore", "samples_ms") == 0

@@ -47,3 +47,9 @@ def test_markdown_report_of_a_pass(write, foreign, capsys):
     out = capsys.readouterr().out
     assert out.startswith("# Benchmark comparison: PASS\n\n**PASS**: 0 of 3 figures regressed by more than 10.0%.\n")
     assert "No budgets given." in out and "The run parameters of both reports are equal." in out
+
+
+def test_markdown_report_when_nothing_was_compared(write, foreign, capsys):
+    current = {**foreign, "candles_per_sec": None, "p95_stage_latency_ms": None, "peak_rss_mb": None}
+    assert _markdown(write, foreign, current) == 1
+    assert "**FAIL**: no figure measured in both reports; 3 figures not compared." in capsys.readouterr().out
