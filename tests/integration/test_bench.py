@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -14,7 +16,7 @@ from soakwatch.bench.config import BenchConfig
 from soakwatch.bench.request import RequestBench
 from soakwatch.bench.runner import connector, measure
 from soakwatch.bench.stats import SUMMARY_KEYS
-from soakwatch.stack import free_port, pushgateway
+from soakwatch.stack import Server, find_binary, free_port, pushgateway
 
 LATENCY_ORDER = ("p50", "p95", "p99", "p99_9", "max")
 
@@ -191,3 +193,71 @@ def test_push_failure_exits_1_after_writing_the_report(capsys, nats):
                     "--push-gateway", dead, code=1, stderr=err)
     assert report["msgs_per_sec"] is not None
     assert f"push to {dead} failed" in err[0]
+
+
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
+
+
+def _certificate(directory: Path, name: str, subject: str, ca: str | None = None, san: str | None = None) -> None:
+    """``name.pem`` and ``name-key.pem`` (EC P-256): self-signed, or signed by ``ca`` (``ca.pem``/``ca-key.pem``)."""
+    key, cert = directory / f"{name}-key.pem", directory / f"{name}.pem"
+    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key)]
+    if ca is None:
+        _openssl("req", "-x509", *new_key, "-out", str(cert), "-days", "1", "-subj", subject)
+        return
+    csr = directory / f"{name}.csr"
+    _openssl("req", *new_key, "-out", str(csr), "-subj", subject)
+    extra = ["-extfile", str(_write(directory / f"{name}.ext", f"subjectAltName={san}\n"))] if san else []
+    _openssl("x509", "-req", "-in", str(csr), "-CA", str(directory / f"{ca}.pem"),
+             "-CAkey", str(directory / f"{ca}-key.pem"), "-CAcreateserial", "-out", str(cert), "-days", "1", *extra)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def mtls_nats(tmp_path):
+    """nats-server requiring mutual TLS (``--tlsverify``), with a trusted and an untrusted client certificate."""
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    _certificate(certs, "ca", "/CN=soakwatch test CA")
+    _certificate(certs, "server", "/CN=127.0.0.1", ca="ca", san="IP:127.0.0.1")
+    _certificate(certs, "client", "/CN=bench", ca="ca")
+    _certificate(certs, "intruder", "/CN=intruder")
+    port, monitor = free_port(), free_port()
+    argv = [find_binary("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-m", str(monitor), "--tls",
+            "--tlscert", str(certs / "server.pem"), "--tlskey", str(certs / "server-key.pem"), "--tlsverify",
+            "--tlscacert", str(certs / "ca.pem")]
+    server = Server("nats-server", argv, f"http://127.0.0.1:{monitor}/healthz", tmp_path / "nats-server.log",
+                    url=f"nats://127.0.0.1:{port}", ports={"client": port, "monitor": monitor})
+    with server.start():
+        yield server, certs
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("client", [None, "intruder"])
+def test_mutual_tls_rejection_is_named(capsys, mtls_nats, client):
+    server, certs = mtls_nats
+    url = server.url.replace("nats://", "nats://bench:s3cret@")
+    cert = ["--tls-cert", str(certs / f"{client}.pem"), "--tls-key", str(certs / f"{client}-key.pem")] if client else []
+    code = main(["pubsub", "--msgs", "10", "--repeats", "1", "--warmup", "0", "--nats-url", url,
+                 "--tls-ca", str(certs / "ca.pem"), *cert, "--nats-monitor-url", "none"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith(f"soakwatch bench: cannot connect to nats://***@127.0.0.1:{server.ports['client']}: the "
+                          "server ")
+    assert "TLS handshake" in err and "client certificate" in err and "--tls-cert" in err, err
+    assert "s3cret" not in err and err.count("\n") == 1
+    assert "TLS handshake error" in server.log_tail(), server.log_tail()  # the server did reject it
+
+
+@pytest.mark.timeout(30)
+def test_mutual_tls_with_a_trusted_client_certificate_runs(capsys, mtls_nats):
+    server, certs = mtls_nats
+    report = _bench(capsys, server, "pubsub", "--msgs", "200", "--repeats", "1", "--warmup", "0",
+                    "--tls-ca", str(certs / "ca.pem"), "--tls-cert", str(certs / "client.pem"),
+                    "--tls-key", str(certs / "client-key.pem"))
+    assert report["msgs_lost"]["median"] == 0 and report["msgs_per_sec"]["median"] > 0
