@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import platform
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -153,7 +155,42 @@ def test_compare_real_reports(capsys, nats, tmp_path):
     capsys.readouterr()
     assert main(["compare", str(baseline), str(slower), "--max-regression", "10%"]) == 1
     out = capsys.readouterr().out
-    assert "regressed: latency_p99_ms" in out and "(+50.0% worse; lower is better; allowed 10.0%)" in out
+    assert "regressed: latency_p99_ms.median" in out
+    assert "(+50.0% worse; lower is better by soakwatch request figure; allowed 10.0%)" in out
+    assert main(["compare", str(baseline), str(baseline), "--format", "markdown",
+                 "--budget", "requests_per_sec.min>=1", "--budget", "latency_p50_ms<0.000001"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "# Benchmark comparison: FAIL"
+    assert f"| host | {platform.node()} | {platform.node()} |" in lines
+    server = json.loads(baseline.read_text())["server_version"]
+    assert server.startswith("2.") and f"| nats-server | {server} | {server} |" in lines
+    assert any(line.startswith("| latency_p50_ms < 1e-06 | ") and line.endswith(" | breached |") for line in lines)
+    assert any(line.startswith("| requests_per_sec.min >= 1 | ") and line.endswith(" | met |") for line in lines)
+
+
+@pytest.mark.timeout(30)
+def test_compare_command_exit_codes_on_foreign_reports(tmp_path):
+    """The installed entry point, as CI calls it: worse copy exit 1, budget breach exit 1, NaN exit 2."""
+    base = {"candles": 50000, "repeats": 2, "seed": 1337,
+            "candles_per_sec": {"min": 1025.4, "median": 1048.2, "p95": 1056.7},
+            "p95_stage_latency_ms": 21.3, "peak_rss_mb": 182.4}
+    worse = {**base, "candles_per_sec": {"min": 700.0, "median": 800.0, "p95": 820.0}, "p95_stage_latency_ms": 60.0}
+    files = {name: _write(tmp_path / f"{name}.json", json.dumps(report))
+             for name, report in (("base", base), ("worse", worse))}
+    files["nan"] = _write(tmp_path / "nan.json", '{"candles_per_sec": {"min": NaN, "median": NaN, "p95": NaN}}')
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "soakwatch", "bench", "compare", *argv], capture_output=True,
+                              text=True, timeout=30)
+
+    result = run(str(files["base"]), str(files["worse"]))
+    assert result.returncode == 1, result.stderr
+    regressed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("regressed:")]
+    assert regressed == ["candles_per_sec.median", "p95_stage_latency_ms"]
+    result = run(str(files["base"]), str(files["base"]), "--budget", "candles_per_sec.min>=1100")
+    assert result.returncode == 1 and "budget breached: candles_per_sec.min >= 1100" in result.stdout
+    result = run(str(files["base"]), str(files["nan"]))
+    assert result.returncode == 2 and "NaN is not a number" in result.stderr and result.stdout == ""
 
 
 @pytest.mark.timeout(20)

@@ -31,6 +31,7 @@ from soakwatch.options import env_flag, positive_float
 BENCHES: dict[str, Callable[..., Any]] = {"pubsub": PubSubBench, "request": RequestBench, "jetstream": JetStreamBench}
 # the figure that must be measured for a run to count
 _MAIN_FIGURE = {"pubsub": "msgs_per_sec", "request": "requests_per_sec", "jetstream": "msgs_per_sec"}
+_FORMATS = ("text", "markdown")
 _EPILOG = "exit codes: 0 done, 1 the run failed or the push failed, 2 bad flags or NATS unreachable"
 
 
@@ -108,8 +109,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 def _add_compare_parser(modes: Any) -> None:
     compare = modes.add_parser(
         "compare", help="exit 1 when a figure of CURRENT regressed against BASELINE or a budget is breached",
-        epilog="exit codes: 0 no regression and every budget met, 1 a figure regressed more than allowed or a "
-               "budget was breached, 2 bad flags, config files or input files (NaN, infinity, wrong types)",
+        epilog="exit codes: 0 no regression and every budget met, 1 a figure regressed more than allowed, a "
+               "budget was breached or no figure was measured in both reports, 2 bad flags, config files or input "
+               "files (NaN, infinity, wrong types, nesting too deep)",
     )
     compare.add_argument("baseline", type=Path, metavar="BASELINE", help="JSON report of the baseline")
     compare.add_argument("current", type=Path, metavar="CURRENT", help="JSON report to check")
@@ -123,11 +125,14 @@ def _add_compare_parser(modes: Any) -> None:
                          help="absolute budget on CURRENT, e.g. 'candles_per_sec.min>=833' (repeatable)")
     env_flag(compare, "--budget-file", env="SOAK_BENCH_BUDGET_FILE", type=Path, metavar="PATH",
              help="YAML/JSON file with a list of budgets under 'budgets:'")
-    env_flag(compare, "--format", env="SOAK_BENCH_FORMAT", default="text", choices=("text", "markdown"),
+    env_flag(compare, "--format", env="SOAK_BENCH_FORMAT", default="text", choices=_FORMATS,
              help="text: one line per figure; markdown: a performance report")
 
 
 def _run_compare(args: argparse.Namespace) -> int:
+    if args.format not in _FORMATS:  # argparse checks the flag's value, not the environment variable's
+        raise ConfigError("--format [env SOAK_BENCH_FORMAT]", f"must be one of {', '.join(_FORMATS)}, "
+                                                               f"got {args.format!r}")
     spec, budgets = load_spec(args.spec), load_budgets(args.budget, args.budget_file)
     result = compare(args.baseline, args.current, args.max_regression, spec, args.ignore, budgets)
     for line in parameter_notes(result):

@@ -53,3 +53,10 @@ def test_markdown_report_when_nothing_was_compared(write, foreign, capsys):
     current = {**foreign, "candles_per_sec": None, "p95_stage_latency_ms": None, "peak_rss_mb": None}
     assert _markdown(write, foreign, current) == 1
     assert "**FAIL**: no figure measured in both reports; 3 figures not compared." in capsys.readouterr().out
+
+
+def test_bad_format_from_the_environment_exits_2(write, foreign, capsys, monkeypatch):
+    monkeypatch.setenv("SOAK_BENCH_FORMAT", "html")
+    assert main(["compare", write("a.json", foreign), write("b.json", foreign)]) == 2
+    assert "invalid config: --format [env SOAK_BENCH_FORMAT] must be one of text, markdown, got 'html'" in \
+        capsys.readouterr().err
