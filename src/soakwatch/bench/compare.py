@@ -178,6 +178,6 @@ def _budget_value(result: Comparison, name: str, spec: Spec) -> tuple[float | No
         return None, f"not in {result.current_path}"
     value = result.current[key]
     _check_type(result.current_path, key, value)
-    found = role(key, value, result.current.get("mode"), spec)
-    picked, why = _pick(value, stat or found.stat)
-    return picked, why
+    if stat is not None and is_number(value):
+        return None, f"{key} is a plain number, it has no {stat}"
+    return _pick(value, stat or role(key, value, result.current.get("mode"), spec).stat)

@@ -52,7 +52,8 @@ def test_nested_figure_without_statistic_uses_the_median(write, foreign, capsys)
 
 @pytest.mark.parametrize(
     ("budget", "shown"),
-    [("peak_rss_mb<600", "(not measured)"), ("gc_pause_ms<5", "(not in "), ("candles_per_sec.p99>1", "(no p99)")],
+    [("peak_rss_mb<600", "(not measured)"), ("gc_pause_ms<5", "(not in "), ("candles_per_sec.p99>1", "(no p99)"),
+     ("p95_stage_latency_ms.max<50", "(p95_stage_latency_ms is a plain number, it has no max)")],
 )
 def test_budget_without_a_value_is_breached(write, foreign, capsys, budget, shown):
     current = {**foreign, "peak_rss_mb": None}
