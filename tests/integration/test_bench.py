@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import platform
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -14,7 +18,7 @@ from soakwatch.bench.config import BenchConfig
 from soakwatch.bench.request import RequestBench
 from soakwatch.bench.runner import connector, measure
 from soakwatch.bench.stats import SUMMARY_KEYS
-from soakwatch.stack import free_port, pushgateway
+from soakwatch.stack import Server, find_binary, free_port, pushgateway
 
 LATENCY_ORDER = ("p50", "p95", "p99", "p99_9", "max")
 
@@ -151,7 +155,42 @@ def test_compare_real_reports(capsys, nats, tmp_path):
     capsys.readouterr()
     assert main(["compare", str(baseline), str(slower), "--max-regression", "10%"]) == 1
     out = capsys.readouterr().out
-    assert "regressed: latency_p99_ms" in out and "(+50.0% worse; lower is better; allowed 10.0%)" in out
+    assert "regressed: latency_p99_ms.median" in out
+    assert "(+50.0% worse; lower is better by soakwatch request figure; allowed 10.0%)" in out
+    assert main(["compare", str(baseline), str(baseline), "--format", "markdown",
+                 "--budget", "requests_per_sec.min>=1", "--budget", "latency_p50_ms<0.000001"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "# Benchmark comparison: FAIL"
+    assert f"| host | {platform.node()} | {platform.node()} |" in lines
+    server = json.loads(baseline.read_text())["server_version"]
+    assert server.startswith("2.") and f"| nats-server | {server} | {server} |" in lines
+    assert any(line.startswith("| latency_p50_ms < 1e-06 | ") and line.endswith(" | breached |") for line in lines)
+    assert any(line.startswith("| requests_per_sec.min >= 1 | ") and line.endswith(" | met |") for line in lines)
+
+
+@pytest.mark.timeout(30)
+def test_compare_command_exit_codes_on_foreign_reports(tmp_path):
+    """The installed entry point, as CI calls it: worse copy exit 1, budget breach exit 1, NaN exit 2."""
+    base = {"candles": 50000, "repeats": 2, "seed": 1337,
+            "candles_per_sec": {"min": 1025.4, "median": 1048.2, "p95": 1056.7},
+            "p95_stage_latency_ms": 21.3, "peak_rss_mb": 182.4}
+    worse = {**base, "candles_per_sec": {"min": 700.0, "median": 800.0, "p95": 820.0}, "p95_stage_latency_ms": 60.0}
+    files = {name: _write(tmp_path / f"{name}.json", json.dumps(report))
+             for name, report in (("base", base), ("worse", worse))}
+    files["nan"] = _write(tmp_path / "nan.json", '{"candles_per_sec": {"min": NaN, "median": NaN, "p95": NaN}}')
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "soakwatch", "bench", "compare", *argv], capture_output=True,
+                              text=True, timeout=30)
+
+    result = run(str(files["base"]), str(files["worse"]))
+    assert result.returncode == 1, result.stderr
+    regressed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("regressed:")]
+    assert regressed == ["candles_per_sec.median", "p95_stage_latency_ms"]
+    result = run(str(files["base"]), str(files["base"]), "--budget", "candles_per_sec.min>=1100")
+    assert result.returncode == 1 and "budget breached: candles_per_sec.min >= 1100" in result.stdout
+    result = run(str(files["base"]), str(files["nan"]))
+    assert result.returncode == 2 and "NaN is not a number" in result.stderr and result.stdout == ""
 
 
 @pytest.mark.timeout(20)
@@ -191,3 +230,71 @@ def test_push_failure_exits_1_after_writing_the_report(capsys, nats):
                     "--push-gateway", dead, code=1, stderr=err)
     assert report["msgs_per_sec"] is not None
     assert f"push to {dead} failed" in err[0]
+
+
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=30)
+
+
+def _certificate(directory: Path, name: str, subject: str, ca: str | None = None, san: str | None = None) -> None:
+    """``name.pem`` and ``name-key.pem`` (EC P-256): self-signed, or signed by ``ca`` (``ca.pem``/``ca-key.pem``)."""
+    key, cert = directory / f"{name}-key.pem", directory / f"{name}.pem"
+    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key)]
+    if ca is None:
+        _openssl("req", "-x509", *new_key, "-out", str(cert), "-days", "1", "-subj", subject)
+        return
+    csr = directory / f"{name}.csr"
+    _openssl("req", *new_key, "-out", str(csr), "-subj", subject)
+    extra = ["-extfile", str(_write(directory / f"{name}.ext", f"subjectAltName={san}\n"))] if san else []
+    _openssl("x509", "-req", "-in", str(csr), "-CA", str(directory / f"{ca}.pem"),
+             "-CAkey", str(directory / f"{ca}-key.pem"), "-CAcreateserial", "-out", str(cert), "-days", "1", *extra)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def mtls_nats(tmp_path):
+    """nats-server requiring mutual TLS (``--tlsverify``), with a trusted and an untrusted client certificate."""
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    _certificate(certs, "ca", "/CN=soakwatch test CA")
+    _certificate(certs, "server", "/CN=127.0.0.1", ca="ca", san="IP:127.0.0.1")
+    _certificate(certs, "client", "/CN=bench", ca="ca")
+    _certificate(certs, "intruder", "/CN=intruder")
+    port, monitor = free_port(), free_port()
+    argv = [find_binary("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-m", str(monitor), "--tls",
+            "--tlscert", str(certs / "server.pem"), "--tlskey", str(certs / "server-key.pem"), "--tlsverify",
+            "--tlscacert", str(certs / "ca.pem")]
+    server = Server("nats-server", argv, f"http://127.0.0.1:{monitor}/healthz", tmp_path / "nats-server.log",
+                    url=f"nats://127.0.0.1:{port}", ports={"client": port, "monitor": monitor})
+    with server.start():
+        yield server, certs
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("client", [None, "intruder"])
+def test_mutual_tls_rejection_is_named(capsys, mtls_nats, client):
+    server, certs = mtls_nats
+    url = server.url.replace("nats://", "nats://bench:s3cret@")
+    cert = ["--tls-cert", str(certs / f"{client}.pem"), "--tls-key", str(certs / f"{client}-key.pem")] if client else []
+    code = main(["pubsub", "--msgs", "10", "--repeats", "1", "--warmup", "0", "--nats-url", url,
+                 "--tls-ca", str(certs / "ca.pem"), *cert, "--nats-monitor-url", "none"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith(f"soakwatch bench: cannot connect to nats://***@127.0.0.1:{server.ports['client']}: the "
+                          "server ")
+    assert "TLS handshake" in err and "client certificate" in err and "--tls-cert" in err, err
+    assert "s3cret" not in err and err.count("\n") == 1
+    assert "TLS handshake error" in server.log_tail(), server.log_tail()  # the server did reject it
+
+
+@pytest.mark.timeout(30)
+def test_mutual_tls_with_a_trusted_client_certificate_runs(capsys, mtls_nats):
+    server, certs = mtls_nats
+    report = _bench(capsys, server, "pubsub", "--msgs", "200", "--repeats", "1", "--warmup", "0",
+                    "--tls-ca", str(certs / "ca.pem"), "--tls-cert", str(certs / "client.pem"),
+                    "--tls-key", str(certs / "client-key.pem"))
+    assert report["msgs_lost"]["median"] == 0 and report["msgs_per_sec"]["median"] > 0

@@ -11,7 +11,10 @@ from typing import Any
 
 import nats.errors
 
-from soakwatch.bench.compare import BadReportError, parse_limit, run_compare
+from soakwatch.bench.budgets import load_budgets
+from soakwatch.bench.compare import BadReportError, compare, parse_limit
+from soakwatch.bench.compare_markdown import render_markdown
+from soakwatch.bench.compare_text import parameter_notes, render_text
 from soakwatch.bench.config import DEFAULT_MSGS, BenchConfig
 from soakwatch.bench.jetstream import JetStreamBench
 from soakwatch.bench.pubsub import PubSubBench
@@ -20,6 +23,7 @@ from soakwatch.bench.report import build_report, render_table, write_json
 from soakwatch.bench.request import RequestBench
 from soakwatch.bench.resources import default_monitor_url, fetch_varz
 from soakwatch.bench.runner import BenchConnectError, connector, measure
+from soakwatch.bench.spec import load_spec
 from soakwatch.errors import ConfigError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
 from soakwatch.options import env_flag, positive_float
@@ -27,6 +31,7 @@ from soakwatch.options import env_flag, positive_float
 BENCHES: dict[str, Callable[..., Any]] = {"pubsub": PubSubBench, "request": RequestBench, "jetstream": JetStreamBench}
 # the figure that must be measured for a run to count
 _MAIN_FIGURE = {"pubsub": "msgs_per_sec", "request": "requests_per_sec", "jetstream": "msgs_per_sec"}
+_FORMATS = ("text", "markdown")
 _EPILOG = "exit codes: 0 done, 1 the run failed or the push failed, 2 bad flags or NATS unreachable"
 
 
@@ -103,15 +108,37 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 def _add_compare_parser(modes: Any) -> None:
     compare = modes.add_parser(
-        "compare", help="exit 1 when a figure of CURRENT regressed against BASELINE",
-        epilog="exit codes: 0 no regression, 1 a figure regressed more than allowed, 2 bad flags or input files",
+        "compare", help="exit 1 when a figure of CURRENT regressed against BASELINE or a budget is breached",
+        epilog="exit codes: 0 no regression and every budget met, 1 a figure regressed more than allowed, a "
+               "budget was breached or no figure was measured in both reports, 2 bad flags, config files or input "
+               "files (NaN, infinity, wrong types, nesting too deep)",
     )
-    compare.add_argument("baseline", type=Path, metavar="BASELINE", help="bench report JSON of the baseline")
-    compare.add_argument("current", type=Path, metavar="CURRENT", help="bench report JSON to check")
+    compare.add_argument("baseline", type=Path, metavar="BASELINE", help="JSON report of the baseline")
+    compare.add_argument("current", type=Path, metavar="CURRENT", help="JSON report to check")
     env_flag(compare, "--max-regression", env="SOAK_BENCH_MAX_REGRESSION", default="10%", type=_limit,
-             help="largest allowed change for the worse, per figure (median across repeats)")
+             help="largest allowed change for the worse, per figure (nested figures by their median)")
     compare.add_argument("--ignore", action="append", default=[], metavar="FIGURE",
                          help="do not compare this figure (repeatable), e.g. server_cpu_percent")
+    env_flag(compare, "--spec", env="SOAK_BENCH_SPEC", type=Path, metavar="PATH",
+             help="YAML/JSON file naming figures (better: higher|lower, compare: STAT), parameters and ignored keys")
+    compare.add_argument("--budget", action="append", default=[], metavar="EXPR",
+                         help="absolute budget on CURRENT, e.g. 'candles_per_sec.min>=833' (repeatable)")
+    env_flag(compare, "--budget-file", env="SOAK_BENCH_BUDGET_FILE", type=Path, metavar="PATH",
+             help="YAML/JSON file with a list of budgets under 'budgets:'")
+    env_flag(compare, "--format", env="SOAK_BENCH_FORMAT", default="text", choices=_FORMATS,
+             help="text: one line per figure; markdown: a performance report")
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    if args.format not in _FORMATS:  # argparse checks the flag's value, not the environment variable's
+        raise ConfigError("--format [env SOAK_BENCH_FORMAT]", f"must be one of {', '.join(_FORMATS)}, "
+                                                               f"got {args.format!r}")
+    spec, budgets = load_spec(args.spec), load_budgets(args.budget, args.budget_file)
+    result = compare(args.baseline, args.current, args.max_regression, spec, args.ignore, budgets)
+    for line in parameter_notes(result):
+        print(line, file=sys.stderr)
+    sys.stdout.write(render_markdown(result) if args.format == "markdown" else render_text(result))
+    return result.exit_code
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "soakwatch bench") -> int:
@@ -125,7 +152,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch bench") -> in
         return int(exc.code or 0)
     try:
         if args.mode == "compare":
-            return run_compare(args.baseline, args.current, args.max_regression, args.ignore, sys.stdout, sys.stderr)
+            return _run_compare(args)
         return _run(args)
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)

@@ -1,25 +1,21 @@
-"""Compare two bench reports figure by figure and name every figure that got worse by more than allowed."""
+"""Compare two benchmark reports figure by figure and check the current one against absolute budgets."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from soakwatch.bench.config import MODES
-from soakwatch.bench.figures import HIGHER, figure
-from soakwatch.bench.report import figure_names
-from soakwatch.errors import ConfigError, SoakwatchError
+from soakwatch.bench.budgets import Budget, BudgetResult, check_budgets
+from soakwatch.bench.direction import FIGURE, PARAMETER, UNKNOWN, Role, is_number, numbers_object, role
+from soakwatch.bench.figures import HIGHER
+from soakwatch.bench.reportfile import BadReportError, load_report, type_name
+from soakwatch.bench.spec import Spec
+from soakwatch.errors import ConfigError
 
-# parameters that must match for the figures to be comparable; a difference is reported, not fatal
-_PARAMETERS = ("msgs", "duration", "size", "clients", "rate", "responders", "batch", "warmup")
-
-
-class BadReportError(SoakwatchError):
-    """A compare input is missing, not JSON, or not a bench report."""
+__all__ = ["BadReportError", "Change", "Comparison", "Skipped", "compare", "parse_limit"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +26,12 @@ class Change:
     baseline: float
     current: float
     better: str
+    rule: str = ""
+    stat: str | None = None  # the statistic compared when the figure is nested
+
+    @property
+    def label(self) -> str:
+        return self.name if self.stat is None else f"{self.name}.{self.stat}"
 
     @property
     def worse(self) -> float:
@@ -38,10 +40,48 @@ class Change:
             return 0.0 if delta <= 0 else math.inf
         return delta / abs(self.baseline)
 
-    def describe(self, limit: float) -> str:
-        amount = "from zero" if math.isinf(self.worse) else f"{self.worse:+.1%} worse"
-        return (f"regressed: {self.name} {_num(self.baseline)} -> {_num(self.current)} ({amount}; "
-                f"{self.better} is better; allowed {limit:.1%})")
+    @property
+    def change(self) -> float | None:
+        """Signed relative change from baseline to current; None from a baseline of zero."""
+        if self.baseline == 0:
+            return 0.0 if self.current == 0 else None
+        return (self.current - self.baseline) / abs(self.baseline)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A figure that was not compared, and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything one ``bench compare`` found; formatters render it, ``exit_code`` decides."""
+
+    baseline_path: Path
+    current_path: Path
+    baseline: Mapping[str, Any]
+    current: Mapping[str, Any]
+    limit: float
+    changes: list[Change] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    parameters: list[tuple[str, Any, Any]] = field(default_factory=list)
+    budgets: list[BudgetResult] = field(default_factory=list)
+
+    @property
+    def regressed(self) -> list[Change]:
+        return [change for change in self.changes if change.worse > self.limit]
+
+    @property
+    def breached(self) -> list[BudgetResult]:
+        return [result for result in self.budgets if not result.met]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a figure regressed, a budget was breached or no figure could be compared at all."""
+        return 1 if self.regressed or self.breached or not self.changes else 0
 
 
 def parse_limit(text: str) -> float:
@@ -55,75 +95,89 @@ def parse_limit(text: str) -> float:
     return value / 100
 
 
-def load_report(path: Path) -> dict[str, Any]:
-    """A bench report from ``path``; BadReportError names the file and what is wrong."""
-    try:
-        report = json.loads(path.read_text())
-    except OSError as exc:
-        raise BadReportError(f"soakwatch bench compare: cannot read {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise BadReportError(f"soakwatch bench compare: {path} is not JSON: {exc}") from None
-    if not isinstance(report, dict) or report.get("mode") not in MODES:
-        raise BadReportError(
-            f"soakwatch bench compare: {path} is not a bench report (\"mode\" must be one of {', '.join(MODES)})"
-        )
-    if not figure_names(report):
-        raise BadReportError(f"soakwatch bench compare: {path} has no figures")
-    return report
+_NO_SPEC = Spec()
 
 
-def representative(value: Any) -> float | None:
-    """The value a figure is compared by: the median across repeats, or the number itself."""
-    if isinstance(value, dict):
-        value = value.get("median")
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def changes(baseline: Mapping[str, Any], current: Mapping[str, Any], ignore: Sequence[str] = ()) -> tuple[
-        list[Change], list[str]]:
-    """Every figure measured in both reports, and notes on those that could not be compared."""
-    found, notes = [], []
-    for name in figure_names(baseline):
-        if name in ignore:
-            continue
-        before, after = representative(baseline[name]), representative(current.get(name))
-        if before is None or after is None:
-            side = "baseline" if before is None else "current"
-            notes.append(f"not compared: {name} (not measured in {side})")
-            continue
-        spec = figure(str(baseline["mode"]), name)
-        assert spec is not None
-        found.append(Change(name, before, after, spec.better))
-    return found, notes
-
-
-def parameter_notes(baseline: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
-    """A note for each run parameter that differs between the two reports."""
-    return [
-        f"note: {key} differs: baseline {baseline.get(key)!r}, current {current.get(key)!r}"
-        for key in _PARAMETERS if baseline.get(key) != current.get(key)
-    ]
-
-
-def _num(value: float) -> str:
-    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-
-
-def run_compare(baseline_path: Path, current_path: Path, limit: float, ignore: Sequence[str],
-                out: Any, err: Any) -> int:
-    """Print each regressed figure to ``out``; 1 when any regressed more than ``limit``, else 0."""
+def compare(baseline_path: Path, current_path: Path, limit: float, spec: Spec = _NO_SPEC,
+            ignore: Sequence[str] = (), budgets: Sequence[Budget] = ()) -> Comparison:
+    """Load both reports, compare every figure, check every budget on the current report."""
     baseline, current = load_report(baseline_path), load_report(current_path)
-    if baseline["mode"] != current["mode"]:
+    for path, report in ((baseline_path, baseline), (current_path, current)):
+        _require_figures(path, report, spec)
+    if baseline.get("mode") != current.get("mode"):
+        raise BadReportError(f"soakwatch bench compare: modes differ: {baseline_path} is {baseline.get('mode')}, "
+                             f"{current_path} is {current.get('mode')}")
+    result = Comparison(baseline_path, current_path, baseline, current, limit)
+    skip = {*ignore, *spec.ignore}
+    for name in [*baseline, *(key for key in current if key not in baseline)]:
+        _compare_key(result, name, spec, name in skip)
+    result.budgets.extend(check_budgets(budgets, lambda name: _budget_value(result, name, spec)))
+    return result
+
+
+def _require_figures(path: Path, report: Mapping[str, Any], spec: Spec) -> None:
+    if not any(role(name, value, report.get("mode"), spec).kind in (FIGURE, UNKNOWN)
+               for name, value in report.items()):
+        raise BadReportError(f"soakwatch bench compare: {path} has no figures (numbers or objects of numbers)")
+
+
+def _compare_key(result: Comparison, name: str, spec: Spec, ignored: bool) -> None:
+    before, after = result.baseline.get(name), result.current.get(name)
+    found = role(name, before if name in result.baseline else after, result.baseline.get("mode"), spec)
+    if found.kind == PARAMETER and before != after:
+        result.parameters.append((name, before, after))
+    if found.kind not in (FIGURE, UNKNOWN):
+        return
+    if ignored:  # not even type-checked: --ignore is the way out for a key that is not a figure
+        result.skipped.append(Skipped(name, "ignored"))
+        return
+    _check_type(result.baseline_path, name, before)
+    _check_type(result.current_path, name, after)
+    if found.kind == UNKNOWN:
+        result.skipped.append(Skipped(name, "direction unknown: add it to the spec file"))
+        return
+    _compare_figure(result, name, found, before, after)
+
+
+def _compare_figure(result: Comparison, name: str, found: Role, before: Any, after: Any) -> None:
+    stat = found.stat if isinstance(before, dict) or isinstance(after, dict) else None
+    (old, old_why), (new, new_why) = _pick(before, found.stat), _pick(after, found.stat)
+    if name not in result.baseline or name not in result.current:
+        missing = "baseline" if name not in result.baseline else "current"
+        result.skipped.append(Skipped(name, f"not in {missing}"))
+    elif old is None or new is None:
+        side, why = ("baseline", old_why) if old is None else ("current", new_why)
+        result.skipped.append(Skipped(name, f"{why} in {side}"))
+    else:
+        assert found.better is not None
+        result.changes.append(Change(name, old, new, found.better, found.rule, stat))
+
+
+def _check_type(path: Path, name: str, value: Any) -> None:
+    if not (value is None or is_number(value) or numbers_object(value)):
         raise BadReportError(
-            f"soakwatch bench compare: modes differ: {baseline_path} is {baseline['mode']}, "
-            f"{current_path} is {current['mode']}"
+            f"soakwatch bench compare: {path}: figure {name} must be a number, null or an object of numbers "
+            f"like {{\"min\", \"median\", \"p95\"}}, got {type_name(value)}"
         )
-    found, notes = changes(baseline, current, ignore)
-    for line in [*parameter_notes(baseline, current), *notes]:
-        print(line, file=err)
-    regressed = [change for change in found if change.worse > limit]
-    for change in regressed:
-        print(change.describe(limit), file=out)
-    verdict = f"{len(regressed)} of {len(found)} figures regressed" if regressed else f"ok: {len(found)} figures"
-    print(f"{verdict} (allowed {limit:.1%}, {baseline['mode']}, medians across repeats)", file=out)
-    return 1 if regressed else 0
+
+
+def _pick(value: Any, stat: str) -> tuple[float | None, str]:
+    """The value a figure is compared by (``stat`` of a nested figure, or the number), or None and why."""
+    if isinstance(value, dict):
+        if stat not in value:
+            return None, f"no {stat}"
+        value = value[stat]
+    return (None, "not measured") if value is None else (float(value), "")
+
+
+def _budget_value(result: Comparison, name: str, spec: Spec) -> tuple[float | None, str]:
+    key, stat = name, None
+    if key not in result.current and "." in name:
+        key, stat = name.rsplit(".", 1)
+    if key not in result.current:
+        return None, f"not in {result.current_path}"
+    value = result.current[key]
+    _check_type(result.current_path, key, value)
+    if stat is not None and is_number(value):
+        return None, f"{key} is a plain number, it has no {stat}"
+    return _pick(value, stat or role(key, value, result.current.get("mode"), spec).stat)

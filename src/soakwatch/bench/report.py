@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from soakwatch import __version__
 from soakwatch.bench.config import BenchConfig
+from soakwatch.bench.environment import environment
 from soakwatch.bench.figures import PEAKS, figure
 from soakwatch.bench.resources import client_peak_rss_mb
 from soakwatch.bench.stats import SUMMARY_KEYS, summarize_runs
@@ -27,6 +28,7 @@ def build_report(
         **extra,
         "soakwatch_version": __version__,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "environment": environment(),
         **summarize_runs(runs),
         "peak_rss_mb": client_peak_rss_mb(),
         "server_peak_rss_mb": max(server_rss, default=None),

@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from soakwatch.bench.config import BenchConfig
 from soakwatch.bench.pacing import Plan
 from soakwatch.bench.resources import ResourceSampler
+from soakwatch.bench.tlserrors import tls_reason, uses_tls
 from soakwatch.errors import SoakwatchError
 from soakwatch.natsconn import redact_url
 
@@ -56,6 +57,8 @@ def connector(options: dict[str, Any], timeout: float) -> Connect:
             servers = ", ".join(redact_url(url) for url in options["servers"])
             cause = failures[-1] if isinstance(exc, nats.errors.NoServersError) and failures else exc
             reason = f"{type(cause).__name__}: {cause}"
+            hint = tls_reason(cause, uses_tls(options))
+            reason = f"{hint} ({reason})" if hint else reason
             raise BenchConnectError(f"soakwatch bench: cannot connect to {servers}: {reason}") from exc
         seen.add("")  # connected: report asynchronous errors from now on
         return client

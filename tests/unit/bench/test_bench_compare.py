@@ -1,7 +1,6 @@
 """bench compare: regressions by direction, equal inputs, bad input files and flags."""
 
 import copy
-import json
 
 import pytest
 
@@ -22,16 +21,6 @@ REPORT = {
 }
 
 
-@pytest.fixture
-def write(tmp_path):
-    def _write(name, report):
-        path = tmp_path / name
-        path.write_text(report if isinstance(report, str) else json.dumps(report))
-        return str(path)
-
-    return _write
-
-
 def _with(**medians):
     report = copy.deepcopy(REPORT)
     for name, value in medians.items():
@@ -42,21 +31,26 @@ def _with(**medians):
 def test_equal_inputs_pass(write, capsys):
     assert main(["compare", write("a.json", REPORT), write("b.json", REPORT)]) == 0
     out = capsys.readouterr().out
-    assert "ok: 5 figures" in out and "regressed" not in out
+    assert "ok: 5 figures, 1 not compared (allowed 10.0%, request, medians across repeats)" in out
+    assert "regressed" not in out
+    assert "ok: latency_p99_ms.median 2.8 -> 2.8 (+0.0%; lower is better by soakwatch request figure)" in out
+    assert "not compared: server_cpu_percent (not measured in baseline)" in out
 
 
 def test_injected_latency_regression_fails_naming_figure_and_amount(write, capsys):
     current = _with(latency_p99_ms=3.5)  # +25%
     assert main(["compare", write("a.json", REPORT), write("b.json", current)]) == 1
     out = capsys.readouterr().out
-    assert "regressed: latency_p99_ms 2.8 -> 3.5 (+25.0% worse; lower is better; allowed 10.0%)" in out
+    assert ("regressed: latency_p99_ms.median 2.8 -> 3.5 (+25.0% worse; lower is better by soakwatch request figure; "
+            "allowed 10.0%)") in out
     assert "1 of 5 figures regressed" in out
 
 
 def test_throughput_drop_is_a_regression_and_a_rise_is_not(write, capsys):
     base = write("a.json", REPORT)
     assert main(["compare", base, write("b.json", _with(requests_per_sec=5000.0))]) == 1
-    assert "regressed: requests_per_sec 6,000 -> 5,000 (+16.7% worse; higher is better" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "regressed: requests_per_sec.median 6,000 -> 5,000 (+16.7% worse; higher is better" in out
     assert main(["compare", base, write("c.json", _with(requests_per_sec=9000.0, latency_p50_ms=0.1))]) == 0
 
 
@@ -68,7 +62,7 @@ def test_limit_is_respected(write):
 
 def test_timeouts_from_zero_regress(write, capsys):
     assert main(["compare", write("a.json", REPORT), write("b.json", _with(timeouts=3.0))]) == 1
-    assert "regressed: timeouts 0 -> 3 (from zero" in capsys.readouterr().out
+    assert "regressed: timeouts.median 0 -> 3 (from zero" in capsys.readouterr().out
 
 
 def test_peak_figure_and_ignore(write, capsys):
@@ -89,7 +83,7 @@ def test_parameter_differences_are_noted(write, capsys):
     ("content", "message"),
     [
         ("{not json", "is not JSON"),
-        ("[1, 2]", "is not a bench report"),
+        ("[1, 2]", "is not a report (must be one JSON object, got array)"),
         ('{"mode": "pubsub"}', "has no figures"),
     ],
 )

@@ -1,10 +1,13 @@
 """The report shape (the teams' bench report format), the TTY table and the metric mapping."""
 
 import json
+import os
+import platform
 
 from prometheus_client import CollectorRegistry, generate_latest
 
 from soakwatch.bench.config import BenchConfig
+from soakwatch.bench.environment import cpu_model
 from soakwatch.bench.figures import FIGURES
 from soakwatch.bench.push import ReportCollector
 from soakwatch.bench.report import build_report, figure_names, render_table
@@ -28,6 +31,9 @@ def test_report_has_parameters_summaries_peaks_and_nulls():
     assert report["server_peak_rss_mb"] == 17.0
     assert isinstance(report["peak_rss_mb"], float) and report["peak_rss_mb"] > 0
     assert report["runs"] == RUNS
+    assert report["environment"]["host"] == platform.node()
+    assert report["environment"]["python"] == platform.python_version()
+    assert report["environment"]["cpu"].endswith(f"({os.cpu_count()} cores)")
     assert figure_names(report) == ["msgs_per_sec", "latency_p99_ms", "msgs_lost", "server_cpu_percent",
                                     "server_rss_mb", "peak_rss_mb", "server_peak_rss_mb"]
 
@@ -57,3 +63,10 @@ def test_every_figure_has_a_documented_metric(repo_root):
     metrics = {spec.metric for figures in FIGURES.values() for spec in figures.values()}
     for metric in [*metrics, "soak_bench_peak_resident_memory_bytes", "soak_bench_info"]:
         assert f"`{metric}`" in documented, metric
+
+
+def test_cpu_model_from_cpuinfo(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Test CPU @ 2.0GHz\nflags\t: fpu\n")
+    assert cpu_model(cpuinfo) == f"Test CPU @ 2.0GHz ({os.cpu_count()} cores)"
+    assert cpu_model(tmp_path / "missing").endswith(f"({os.cpu_count()} cores)")
