@@ -8,9 +8,10 @@ criterion on purpose; ``minutes_present`` cuts the data short for coverage tests
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from soakwatch.contract import PROCESSES, SHUTDOWN_ORDER
 
@@ -64,7 +65,7 @@ class Variant:
     export_period: int = 50
     export_phase: int = 0
     skip_exports: tuple[int, ...] = ()
-    late: dict[str, tuple[int, float]] = field(default_factory=dict)
+    late: dict[str, tuple[int, float]] = dataclasses.field(default_factory=dict)
     queue_drops: tuple[tuple[int, int], ...] = ()
     exporter_restart: int | None = None
 
@@ -255,7 +256,7 @@ class _Run:
             h.add("soak_sink_parity_diff_ratio", t, round(1 - lag, 4) if field != "strong_ratio" else 0, field=field)
         self.counter(h, "soak_timeseries_exports_total", "exports", t, rel, backend="prometheus")
         self.counter(h, "soak_timeseries_export_errors_total", "export_errors", t, rel, backend="prometheus")
-        last = ([self.v.export_phase] + self.export_times(rel))[-1]
+        last = ([self.v.export_phase, *self.export_times(rel)])[-1]
         h.add("soak_timeseries_last_export_timestamp_seconds", t, self.start + last, backend="prometheus")
         h.add("soak_exporter_info", t, 1, exporter="soak", version="0.1.0")
         if LEAD_IN + 1800 <= rel <= LEAD_IN + 1860:

@@ -27,7 +27,7 @@ VARIANTS = {
     "exports_phase_0": Variant(export_period=MINUTE),
     "exports_phase_37": Variant(export_period=MINUTE, export_phase=37),
     "exports_skip_minute": Variant(export_period=MINUTE, skip_exports=(LEAD_IN + 30 * MINUTE,)),
-    "exporter_restart": Variant(export_period=MINUTE, export_phase=20, exporter_restart=LEAD_IN + 30 * MINUTE + 5,
+    "exporter_restart": Variant(export_period=MINUTE, export_phase=20, exporter_restart=LEAD_IN + 30 * MINUTE + 15,
                                 queue_drops=((LEAD_IN + 20 * MINUTE, 3), (LEAD_IN + 40 * MINUTE, 2))),
 }
 SCENARIOS = ("pass", *BREAKABLE, "half_covered", "cut_short", *VARIANTS)

@@ -26,7 +26,7 @@ TICK_RATE = _TickRate(
     description="mean tick rate over the window (messages counted in the window / its length)",
     checks=(Check("rate", raw(MESSAGES), ">=", 5000.0, "msgs/s"),),
     coverage=MESSAGES,
-    series="mean msgs/s from the window start (computed from the raw samples)",
+    series=f"{MESSAGES} counted from the window start / seconds since it (raw samples)",
 )
 
 
@@ -49,7 +49,7 @@ PARSE_GAPS = _ParseGaps(
     description="parse errors (bad JSON, no or bad timestamp) per message",
     checks=(Check("ratio", f"{raw(_ERRORS)} / {raw(MESSAGES)}", "<", 0.001, "ratio"),),
     coverage=MESSAGES,
-    series="parse errors / messages counted from the window start (computed from the raw samples)",
+    series=f"{_ERRORS} / {MESSAGES}, both counted from the window start (raw samples)",
 )
 
 _CONNECTED = "min(min_over_time(soak_nats_connected[$window]))"

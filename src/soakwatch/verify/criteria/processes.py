@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from soakwatch.contract import SHUTDOWN_ORDER
 from soakwatch.verify.counting import Counted, Counter, cumulative, ratio, raw
 from soakwatch.verify.criteria.base import WHOLE, Check, Criterion, Measurement, finite
-from soakwatch.verify.querier import Querier, Series
+from soakwatch.verify.querier import Points, Querier, Series
 
 MIB = 1024.0 * 1024.0
 HEALTH = "soak_health_checks_total"
@@ -53,13 +55,39 @@ RESOURCES = Criterion(
     per_process=True,
 )
 
-MEMORY_GROWTH = Criterion(
+_RSS = "max by (process) (soak_process_resident_memory_bytes)"
+
+
+def running_slope(points: Points, start: float) -> Points:
+    """Least-squares slope per hour of the points from the first up to each one (what ``deriv`` over the window
+    so far gives)."""
+    n = st = sy = stt = sty = 0.0
+    out = []
+    for t, y in points:
+        if not math.isfinite(y):
+            continue
+        x = t - start
+        n, st, sy, stt, sty = n + 1, st + x, sy + y, stt + x * x, sty + x * y
+        spread = n * stt - st * st
+        if n >= 2 and spread > 0:
+            out.append((t, (n * sty - st * sy) / spread * 3600))
+    return out
+
+
+class _MemoryGrowth(Criterion):
+    def measure(self, q: Querier) -> Measurement:
+        m = super().measure(q)
+        m.series = [Series(labels, running_slope(points, q.window.start)) for labels, points in q.range(_RSS)]
+        return m
+
+
+MEMORY_GROWTH = _MemoryGrowth(
     id="memory_growth",
     description="resident memory growth (least-squares slope over the window), per process",
     checks=(Check("growth", "max by (process) (deriv(soak_process_resident_memory_bytes[$window])) * 3600",
                   "<", 50 * MIB, "bytes/h"),),
     coverage="soak_process_resident_memory_bytes",
-    series="max by (process) (deriv(soak_process_resident_memory_bytes[15m])) * 3600",
+    series=f"least-squares slope per hour of {_RSS} from the window start",
     per_process=True,
 )
 
