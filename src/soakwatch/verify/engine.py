@@ -124,8 +124,21 @@ def _series(criterion: Criterion, q: Querier, coverage: dict[str, float], m: Mea
     if not coverage:
         return []
     if m.series is not None:
-        return m.series
+        return [Series(s.labels, thin(s.points, q.window.step)) for s in m.series]
     return [Series(labels, points) for labels, points in q.range(criterion.series)]
+
+
+def thin(points: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
+    """At most the highest and the last point of each ``step`` (a plot computed from raw samples keeps its
+    peaks and its end at the resolution of the range queries)."""
+    buckets: dict[int, list[tuple[float, float]]] = {}
+    for point in points:
+        buckets.setdefault(math.floor(point[0] / step), []).append(point)
+    kept: list[tuple[float, float]] = []
+    for bucket in buckets.values():
+        peak = max(bucket, key=lambda p: p[1] if math.isfinite(p[1]) else -math.inf)
+        kept += [peak, bucket[-1]] if peak is not bucket[-1] else [peak]
+    return kept
 
 
 def _plot_threshold(criterion: Criterion, m: Measurement) -> float | None:

@@ -116,3 +116,9 @@ def test_cumulative_and_ratio_plots_end_at_the_counted_totals():
 
 def test_spacing_is_the_median_sample_distance():
     assert spacing([(0.0, 0), (15.0, 0), (30.0, 0), (60.0, 0)]) == 15.0
+
+
+def test_thin_keeps_each_steps_peak_and_last_point():
+    from soakwatch.verify.engine import thin
+    points = [(0.0, 1.0), (1.0, 5.0), (2.0, 2.0), (10.0, 0.0), (11.0, 3.0)]
+    assert thin(points, 10.0) == [(1.0, 5.0), (2.0, 2.0), (11.0, 3.0)]

@@ -46,9 +46,17 @@ def merge(spans: Spans, bridge: float = 0.0) -> Spans:
 
 
 def intersect(a: Spans, b: Spans, start: float, end: float) -> Spans:
-    """Where both unions hold, inside ``[start, end]``."""
-    return [(low, high) for x in merge(a) for y in merge(b)
-            if (low := max(x[0], y[0], start)) < (high := min(x[1], y[1], end))]
+    """Where both unions hold, inside ``[start, end]`` (one pass over the two sorted unions)."""
+    x, y, out, i, j = merge(a), merge(b), [], 0, 0
+    while i < len(x) and j < len(y):
+        low, high = max(x[i][0], y[j][0], start), min(x[i][1], y[j][1], end)
+        if low < high:
+            out.append((low, high))
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
 
 
 class _RunDuration(Criterion):
