@@ -33,7 +33,7 @@ class Settings:
     processes: tuple[str, ...] = PROCESSES
     min_coverage: float = DEFAULT_MIN_COVERAGE
     disabled: tuple[str, ...] = ()
-    planned_seconds: float | None = None  # criteria.run_duration.threshold of the criteria file, if given
+    planned_seconds: float | None = None  # the file's criteria.run_duration.threshold; after with_planned: in force
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as plain data, for source_manifest.json."""
