@@ -71,3 +71,9 @@ def test_criteria_file_planned_length_in_the_snapshot(tmp_path: Path):
     path = tmp_path / "c.yml"
     path.write_text("criteria:\n  run_duration: {threshold: 5400}\n")
     assert load_settings(path).snapshot()["planned_seconds"] == 5400.0
+
+
+def test_a_pause_longer_than_a_restart_is_not_run_time():
+    from soakwatch.verify.criteria.run import RESTART_ALLOWANCE
+    spans = [(0.0, 100.0), (100.0 + RESTART_ALLOWANCE + 30.0, 200.0), (300.0, 400.0)]
+    assert merge(spans, RESTART_ALLOWANCE + 30.0) == [(0.0, 200.0), (300.0, 400.0)]

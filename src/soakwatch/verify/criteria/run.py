@@ -11,6 +11,7 @@ from soakwatch.verify.criteria.probe import MESSAGES
 from soakwatch.verify.querier import Points, Querier, Series
 
 DEFAULT_PLANNED = 3600.0
+RESTART_ALLOWANCE = 12.0  # a pause this long (restart_recovery's limit) plus two scrapes does not end the run
 UP = "soak_process_up"
 Spans = list[tuple[float, float]]
 
@@ -70,7 +71,7 @@ class _RunDuration(Criterion):
         w, planned = q.window, self.check("duration").threshold
         interval = scrape_interval(counted)
         tolerance = 2 * interval if math.isfinite(interval) else 0.0
-        live = merge(intersect(flowing(counted), up(processes), w.start, w.end), tolerance)
+        live = merge(intersect(flowing(counted), up(processes), w.start, w.end), RESTART_ALLOWANCE + tolerance)
         ran = sum(high - low for low, high in live)
         m.set("duration", WHOLE, ran)
         m.thresholds["duration"] = planned - tolerance
