@@ -8,8 +8,10 @@ criterion on purpose; ``minutes_present`` cuts the data short for coverage tests
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 from soakwatch.contract import PROCESSES, SHUTDOWN_ORDER
 
@@ -43,6 +45,29 @@ TYPES = {
 }
 
 Key = tuple[str, tuple[tuple[str, str], ...]]
+_EXPORTER_COUNTERS = ("exports", "export_errors", "queue_dropped")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a run differs from the default one (times in seconds from the history's start).
+
+    ``begin``/``stop``: the pipeline runs (ticks flow, processes up) from ``begin`` until it shuts down at
+    ``stop`` (default: 30 s before the end). ``export_period``/``export_phase``/``skip_exports``: the reporter
+    exports at ``phase + k * period`` (k >= 1) except at the skipped times. ``late``: a counter's series
+    (``queue_dropped``, ``export_errors`` or ``<process>:unhealthy``) first appears at a time with a value.
+    ``queue_drops``: ``(time, count)`` the harvester drops. ``exporter_restart``: the soak exporter restarts
+    then, and its counters start again from 0.
+    """
+
+    begin: int = 0
+    stop: int | None = None
+    export_period: int = 50
+    export_phase: int = 0
+    skip_exports: tuple[int, ...] = ()
+    late: dict[str, tuple[int, float]] = dataclasses.field(default_factory=dict)
+    queue_drops: tuple[tuple[int, int], ...] = ()
+    exporter_restart: int | None = None
 
 
 class History:
@@ -88,14 +113,14 @@ def _num(value: float) -> str:
 
 
 def build(start: float, breaks: str | None = None, minutes_present: tuple[float, float] | None = None,
-          history: History | None = None, window_seconds: int = 3600) -> History:
+          history: History | None = None, window_seconds: int = 3600, variant: Variant | None = None) -> History:
     """One run starting at ``start`` (lead-in, then the window); ``breaks`` names the criterion to violate."""
     if breaks is not None and breaks not in BREAKABLE:
         raise ValueError(f"breaks must be one of {', '.join(BREAKABLE)}, got {breaks!r}")
     h = history if history is not None else History()
     length = LEAD_IN + window_seconds
     first, last = (minutes_present[0] * 60, minutes_present[1] * 60) if minutes_present else (0, length)
-    sim = _Run(start, breaks, length)
+    sim = _Run(start, breaks, length, variant or Variant())
     for step in range(length // INTERVAL + 1):
         rel = step * INTERVAL
         sim.advance(rel)
@@ -107,28 +132,32 @@ def build(start: float, breaks: str | None = None, minutes_present: tuple[float,
 class _Run:
     """The state of one simulated run, advanced in 15 s steps."""
 
-    def __init__(self, start: float, breaks: str | None, length: int) -> None:
-        self.start, self.breaks = start, breaks
+    def __init__(self, start: float, breaks: str | None, length: int, variant: Variant) -> None:
+        self.start, self.breaks, self.v = start, breaks, variant
         self.c: dict[str, float] = defaultdict(float)
+        self.offset: dict[str, float] = defaultdict(float)
         self.restart_at = LEAD_IN + 1800
         self.downtime = 20.0 if breaks == "restart_recovery" else 4.0
         order = list(SHUTDOWN_ORDER)
         if breaks == "shutdown_order":
             order.reverse()
-        self.exit_at = {p: length - 30 + 2 * i for i, p in enumerate(order)}
+        stop = variant.stop if variant.stop is not None else length - 30
+        self.exit_at = {p: stop + 2 * i for i, p in enumerate(order)}
 
     def advance(self, rel: float) -> None:
         if rel == 0:
             return
         c, b, dt = self.c, self.breaks, INTERVAL
         rate = (3000.0 if b == "tick_rate" else 6000.0) * (1 + 0.03 * math.sin(rel / 300))
-        c["messages"] += rate * dt
+        rate *= 1 if self.alive("harvest", rel - dt) else 0
         c["parse_errors"] += rate * dt * (0.005 if b == "parse_gaps" else 0.0001)
         c["reconnects"] += 1 if b == "connectivity" and rel == LEAD_IN + 1200 else 0
         c["signals"] += 2 * dt
         c["harvest_reconnects"] += 1 if rel == LEAD_IN + 2400 else 0
         c["queue_dropped"] += 5 if b == "harvester_slo" and rel == LEAD_IN + 2700 else 0
-        c["exports"] = math.floor(rel / 50)
+        c["queue_dropped"] += sum(n for at, n in self.v.queue_drops if at == rel)
+        c["messages"] += rate * dt
+        c["exports"] = len(self.export_times(rel))
         c["export_errors"] += 1 if b == "export_rate" and rel % 900 == 0 else 0
         for p in PROCESSES:
             heartbeats = 0 if not self.alive(p, rel) else dt / 10
@@ -137,9 +166,24 @@ class _Run:
             c[f"{p}:unhealthy"] += unhealthy
             c[f"{p}:degraded"] += degraded
             c[f"{p}:healthy"] += heartbeats - unhealthy - degraded
+        for key, (at, value) in self.v.late.items():
+            c[key] += value if rel == at else 0
+        if rel == self.v.exporter_restart:
+            self.offset.update({k: c[k] for k in (*_EXPORTER_COUNTERS, *(k for k in c if ":" in k))})
+
+    def export_times(self, rel: float) -> list[int]:
+        v = self.v
+        return [t for t in range(v.export_phase + v.export_period, int(rel) + 1, v.export_period)
+                if t not in v.skip_exports]
+
+    def counter(self, h: History, name: str, key: str, t: float, rel: float, **labels: str) -> None:
+        """A counter of the soak exporter: absent before its ``late`` time, from 0 after an exporter restart."""
+        if key in self.v.late and rel < self.v.late[key][0]:
+            return
+        h.add(name, t, round(self.c[key] - self.offset[key], 3), **labels)
 
     def alive(self, process: str, rel: float) -> bool:
-        if rel >= self.exit_at[process]:
+        if rel >= self.exit_at[process] or rel < self.v.begin:
             return False
         return not (process == "signal" and self.restart_at <= rel < self.restart_at + self.downtime)
 
@@ -172,8 +216,9 @@ class _Run:
 
     def _process(self, h: History, t: float, rel: float, p: str) -> None:
         c, b = self.c, self.breaks
-        for status in ("healthy", "degraded") + (("unhealthy",) if c[f"{p}:unhealthy"] else ()):
-            h.add("soak_health_checks_total", t, round(c[f"{p}:{status}"], 3), process=p, status=status)
+        late = f"{p}:unhealthy" in self.v.late
+        for status in ("healthy", "degraded") + (("unhealthy",) if c[f"{p}:unhealthy"] or late else ()):
+            self.counter(h, "soak_health_checks_total", f"{p}:{status}", t, rel, process=p, status=status)
         restarted = p == "signal" and rel >= self.restart_at
         back = p == "signal" and rel >= self.restart_at + self.downtime
         h.add("soak_process_restarts_total", t, 1 if restarted else 0, process=p)
@@ -186,7 +231,7 @@ class _Run:
         alive = self.alive(p, rel)
         h.add("soak_process_up", t, 1 if alive else 0, process=p)
         h.add("soak_process_healthy", t, 1 if alive else 0, process=p)
-        if rel >= self.exit_at[p]:
+        if rel >= self.exit_at[p] or rel < self.v.begin:
             return
         growth = 120 if b == "memory_growth" and p == "broker" else 5
         rss = (_RSS_MB[p] + growth * rel / 3600 + 2 * math.sin(rel / 120)) * MIB
@@ -195,7 +240,7 @@ class _Run:
 
     def _pipeline(self, h: History, t: float, rel: float) -> None:
         c, b = self.c, self.breaks
-        h.add("soak_harvester_queue_dropped_total", t, c["queue_dropped"])
+        self.counter(h, "soak_harvester_queue_dropped_total", "queue_dropped", t, rel)
         h.add("soak_harvester_substream_timeouts_total", t, 0)
         h.add("soak_harvester_reconnects_total", t, c["harvest_reconnects"])
         h.add("soak_harvester_queue_depth", t, 12)
@@ -209,9 +254,10 @@ class _Run:
                 h.add("soak_sink_signals_total", t, math.floor(total * part * share), sink=sink, kind=kind)
         for field in ("total", "confirm", "strong_ratio"):
             h.add("soak_sink_parity_diff_ratio", t, round(1 - lag, 4) if field != "strong_ratio" else 0, field=field)
-        h.add("soak_timeseries_exports_total", t, c["exports"], backend="prometheus")
-        h.add("soak_timeseries_export_errors_total", t, c["export_errors"], backend="prometheus")
-        h.add("soak_timeseries_last_export_timestamp_seconds", t, self.start + c["exports"] * 50, backend="prometheus")
+        self.counter(h, "soak_timeseries_exports_total", "exports", t, rel, backend="prometheus")
+        self.counter(h, "soak_timeseries_export_errors_total", "export_errors", t, rel, backend="prometheus")
+        last = ([self.v.export_phase, *self.export_times(rel)])[-1]
+        h.add("soak_timeseries_last_export_timestamp_seconds", t, self.start + last, backend="prometheus")
         h.add("soak_exporter_info", t, 1, exporter="soak", version="0.1.0")
         if LEAD_IN + 1800 <= rel <= LEAD_IN + 1860:
             h.add("ALERTS", t, 1, alertname="SoakProcessRestarted", alertstate="firing", severity="warning",

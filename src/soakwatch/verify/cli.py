@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -13,7 +14,7 @@ from soakwatch import __version__
 from soakwatch.errors import ConfigError
 from soakwatch.options import env_flag
 from soakwatch.verify import bundle, engine
-from soakwatch.verify.config import Settings, load_settings
+from soakwatch.verify.config import Settings, load_settings, with_planned
 from soakwatch.verify.formats import FORMATTERS
 from soakwatch.verify.promapi import Auth, PromClient, PrometheusError
 from soakwatch.verify.querier import QueryLog
@@ -40,6 +41,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser.add_argument("--insecure-skip-verify", action="store_true", help="do not verify the TLS certificate")
     env_flag(parser, "--run-manifest", env="SOAK_RUN_MANIFEST", type=Path,
              help="the orchestrator's run_manifest*.json: run id, planned length, symbols, endpoint, backoff")
+    env_flag(parser, "--min-duration", env="VERIFY_MIN_DURATION",
+             help="planned run length that run_duration requires (Prometheus duration; default: the criteria "
+                  "file's, else the run manifest's, else 60m)")
     env_flag(parser, "--criteria", env="VERIFY_CRITERIA", type=Path,
              help="criteria YAML: thresholds, severities, disabled and custom criteria")
     parser.add_argument("--only", action="append", default=[], metavar="ID", help="run only these criteria")
@@ -68,7 +72,7 @@ def select(settings: Settings, only: list[str], skip: list[str]) -> Settings:
     chosen = tuple(c for c in settings.criteria if (not wanted or c.id in wanted) and c.id not in skipped)
     if not chosen:
         raise ConfigError("--only/--skip", "leave no criterion to check")
-    return Settings(chosen, settings.processes, settings.min_coverage, settings.disabled)
+    return dataclasses.replace(settings, criteria=chosen)
 
 
 def _ids(values: list[str]) -> list[str]:
@@ -94,8 +98,10 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
 def _verify(args: argparse.Namespace) -> int:
     window = Window.ending(parse_time(args.until) if args.until else time.time(), parse_duration(args.since))
     tz = parse_tz(args.tz)
-    settings = select(load_settings(args.criteria), args.only, args.skip)
     run_info = load_run_info(args.run_manifest)
+    planned = parse_duration(args.min_duration, "--min-duration") if args.min_duration else None
+    settings = select(with_planned(load_settings(args.criteria), planned, run_info.planned_seconds), args.only,
+                      args.skip)
     auth = Auth(args.bearer_token_file, args.basic_auth_user, args.basic_auth_password_file, args.ca_file,
                 args.insecure_skip_verify)
     client = PromClient(args.prometheus_url, auth, timeout=args.timeout)

@@ -14,8 +14,10 @@ from soakwatch.contract import PROCESSES
 from soakwatch.errors import ConfigError
 from soakwatch.verify.criteria import REGISTRY, SEVERITIES, Check, Criterion
 from soakwatch.verify.criteria.base import OPS
+from soakwatch.verify.criteria.run import DEFAULT_PLANNED
 
 DEFAULT_MIN_COVERAGE = 0.9
+PLANNED = ("run_duration", "duration")  # the criterion and check whose threshold is the planned run length
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"processes", "min_coverage", "criteria"}
 _OVERRIDE_KEYS = {"enabled", "severity", "threshold", "thresholds"}
@@ -31,11 +33,13 @@ class Settings:
     processes: tuple[str, ...] = PROCESSES
     min_coverage: float = DEFAULT_MIN_COVERAGE
     disabled: tuple[str, ...] = ()
+    planned_seconds: float | None = None  # the file's criteria.run_duration.threshold; after with_planned: in force
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as plain data, for source_manifest.json."""
         return {
             "processes": list(self.processes), "min_coverage": self.min_coverage, "disabled": list(self.disabled),
+            "planned_seconds": self.planned_seconds,
             "criteria": [{"id": c.id, "source": c.source, "severity": c.severity, "per_process": c.per_process,
                           "checks": [dataclasses.asdict(k) for k in c.checks]} for c in self.criteria],
         }
@@ -80,7 +84,24 @@ def parse_settings(document: Any) -> Settings:
         else:
             _require(entry.get("enabled", True) is True, f"{field}.enabled", "must be true or false")
     enabled = tuple(c for c in criteria.values() if c.id not in disabled)
-    return Settings(enabled, tuple(processes), min_coverage, tuple(disabled))
+    planned = criteria[PLANNED[0]].check(PLANNED[1]).threshold if _sets_planned(entries) else None
+    _require(planned is None or planned > 0, "criteria.run_duration.threshold", f"must be > 0 seconds, got {planned}")
+    return Settings(enabled, tuple(processes), min_coverage, tuple(disabled), planned)
+
+
+def _sets_planned(entries: dict[str, Any]) -> bool:
+    entry = entries.get(PLANNED[0]) or {}
+    return "threshold" in entry or PLANNED[1] in (entry.get("thresholds") or {})
+
+
+def with_planned(settings: Settings, flag: float | None, manifest: float | None) -> Settings:
+    """``run_duration`` judged against the planned length: ``--min-duration``, else the criteria file, else the
+    run manifest's, else the default (60 minutes)."""
+    planned = next((p for p in (flag, settings.planned_seconds, manifest) if p is not None), DEFAULT_PLANNED)
+    criteria = tuple(dataclasses.replace(c, checks=tuple(dataclasses.replace(k, threshold=planned)
+                                                         if k.name == PLANNED[1] else k for k in c.checks))
+                     if c.id == PLANNED[0] else c for c in settings.criteria)
+    return dataclasses.replace(settings, criteria=criteria, planned_seconds=planned)
 
 
 def _override(base: Criterion, entry: dict[str, Any], field: str) -> Criterion:

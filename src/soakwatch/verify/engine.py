@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from soakwatch.errors import ConfigError
 from soakwatch.verify.config import Settings
 from soakwatch.verify.criteria.base import WHOLE, Check, Criterion, Measurement, finite
 from soakwatch.verify.promapi import PromClient, PrometheusRejected
-from soakwatch.verify.querier import Labels, Querier, QueryLog, expected_points
+from soakwatch.verify.querier import Querier, QueryLog, Series, expected_points
 from soakwatch.verify.window import Window
 
 PASS, FAIL, WARN, NO_DATA = "pass", "fail", "warn", "no data"
@@ -34,12 +35,6 @@ class CheckResult:
         if not known:
             return None
         return min(known) if self.op in (">=", ">") else max(known)
-
-
-@dataclass
-class Series:
-    labels: Labels
-    points: list[tuple[float, float]]
 
 
 @dataclass
@@ -106,16 +101,49 @@ def evaluate(criterion: Criterion, q: Querier, settings: Settings) -> CriterionR
     coverage = measure_coverage(criterion, q)
     measurement = criterion.measure(q) if coverage else Measurement()
     keys = _keys(criterion, settings, coverage, measurement)
-    checks = [_check_result(c, q.render(c.query), measurement, keys) for c in criterion.checks]
-    statuses = {k: _key_status(k, coverage, checks, settings.min_coverage, criterion.severity) for k in keys}
+    checks = [_check_result(_effective(c, measurement), q.render(c.query), measurement, keys)
+              for c in criterion.checks]
+    floor = settings.min_coverage if criterion.needs_coverage else 0.0
+    statuses = {k: _key_status(k, coverage, checks, floor, criterion.severity) for k in keys}
     notes = list(measurement.notes) or ([] if coverage else ["no series in the window"])
     notes += [f"{k or 'data'}: coverage {coverage[k]:.0%} of the window" for k, s in statuses.items()
               if s == NO_DATA and k in coverage]
-    series = [Series(labels, points) for labels, points in q.range(criterion.series)] if coverage else []
     return CriterionResult(
         criterion.id, criterion.description, criterion.severity, _overall(statuses), checks, statuses, coverage,
-        criterion.per_process, notes, series, criterion.plot_threshold, criterion.plot_unit, criterion.source,
+        criterion.per_process, notes, _series(criterion, q, coverage, measurement),
+        _plot_threshold(criterion, measurement), criterion.plot_unit, criterion.source,
     )
+
+
+def _effective(check: Check, m: Measurement) -> Check:
+    """The check with the threshold its criterion derived from this window's data, if any."""
+    return dataclasses.replace(check, threshold=m.thresholds[check.name]) if check.name in m.thresholds else check
+
+
+def _series(criterion: Criterion, q: Querier, coverage: dict[str, float], m: Measurement) -> list[Series]:
+    if not coverage:
+        return []
+    if m.series is not None:
+        return [Series(s.labels, thin(s.points, q.window.step)) for s in m.series]
+    return [Series(labels, points) for labels, points in q.range(criterion.series)]
+
+
+def thin(points: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
+    """At most the highest and the last point of each ``step`` (a plot computed from raw samples keeps its
+    peaks and its end at the resolution of the range queries)."""
+    buckets: dict[int, list[tuple[float, float]]] = {}
+    for point in points:
+        buckets.setdefault(math.floor(point[0] / step), []).append(point)
+    kept: list[tuple[float, float]] = []
+    for bucket in buckets.values():
+        peak = max(bucket, key=lambda p: p[1] if math.isfinite(p[1]) else -math.inf)
+        kept += [peak, bucket[-1]] if peak is not bucket[-1] else [peak]
+    return kept
+
+
+def _plot_threshold(criterion: Criterion, m: Measurement) -> float | None:
+    name = criterion.plot_check if criterion.plot_check is not None else criterion.checks[0].name
+    return m.thresholds.get(name, criterion.plot_threshold) if name else None
 
 
 def measure_coverage(criterion: Criterion, q: Querier) -> dict[str, float]:
@@ -145,7 +173,7 @@ def _check_result(check: Check, query: str, m: Measurement, keys: list[str]) -> 
 
 
 def _key_status(key: str, coverage: dict[str, float], checks: list[CheckResult], floor: float, severity: str) -> str:
-    if coverage.get(key, 0.0) < floor:
+    if key not in coverage or coverage[key] < floor:
         return NO_DATA
     if any(key in c.failed for c in checks):
         return WARN if severity == "warning" else FAIL

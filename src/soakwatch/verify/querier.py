@@ -12,6 +12,16 @@ from soakwatch.verify.promapi import PromClient
 from soakwatch.verify.window import Window
 
 Labels = dict[str, str]
+Points = list[tuple[float, float]]
+LOOKBACK = 300.0  # seconds before the window searched for a counter's base sample (Prometheus' default lookback)
+
+
+@dataclass
+class Series:
+    """One plotted series: its labels and ``(t, value)`` points."""
+
+    labels: Labels
+    points: Points
 
 
 @dataclass
@@ -35,11 +45,14 @@ class Querier:
         self.window = window
         self.log = log
         self.owner = owner
+        self._samples: dict[str, list[tuple[Labels, Points]]] = {}
 
     def render(self, expr: str) -> str:
         w = self.window
         return (expr.replace("$window_seconds", f"{round(w.seconds)}")
-                .replace("$rate_window", w.rate_window).replace("$window", w.promql))
+                .replace("$range", f"{round(w.seconds + LOOKBACK)}s").replace("$step", f"{int(w.step)}s")
+                .replace("$rate_window", w.rate_window)
+                .replace("$window", w.promql))
 
     def instant(self, expr: str) -> list[tuple[Labels, float]]:
         """``[(labels, value)]`` at the window's end."""
@@ -48,6 +61,18 @@ class Querier:
         if data.get("resultType") == "scalar":
             return [({}, _num(data["result"][1]))]
         return [(dict(item["metric"]), _num(item["value"][1])) for item in data.get("result", [])]
+
+    def samples(self, expr: str) -> list[tuple[Labels, Points]]:
+        """Every raw sample of a range selector (``metric[$range]``) at the window's end, in time order; one
+        query per expression and owner (answers are kept for the other checks of the same criterion)."""
+        query = self.render(expr)
+        if query not in self._samples:
+            data = self._run("instant", query, {"time": self.window.end},
+                             lambda: self.client.query(query, self.window.end))
+            matrix = data.get("result", []) if data.get("resultType") == "matrix" else []
+            self._samples[query] = [(dict(item["metric"]), sorted((float(t), _num(v)) for t, v in item["values"]))
+                                    for item in matrix]
+        return self._samples[query]
 
     def range(self, expr: str) -> list[tuple[Labels, list[tuple[float, float]]]]:
         """``[(labels, [(t, v), ...])]`` over the window at its step."""

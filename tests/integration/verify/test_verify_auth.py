@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from verify_support import BASE, backfill, start_prometheus
 from soakwatch.stack import Server
 from soakwatch.testing.soak_history import LENGTH, build
 from soakwatch.verify.cli import main
-from soakwatch.verify.promapi import Auth, PromClient, wait_ready
+from soakwatch.verify.promapi import Auth, PromClient, PrometheusRejected, wait_ready
 
 USER, PASSWORD = "soak", "s3cret-Pa55word"
 
@@ -25,8 +26,20 @@ def guarded_prometheus(workdir: Path, web_config: str, auth: Auth, scheme: str =
     server = start_prometheus(workdir, backfill(build(BASE), workdir), extra=(f"--web.config.file={web}",))
     server.url = server.url.replace("http://", f"{scheme}://")
     client = PromClient(server.url, auth)
-    server._wait_ready = lambda timeout: wait_ready(client, timeout)  # type: ignore[method-assign]
+    server._wait_ready = lambda timeout: _ready(client, timeout)  # type: ignore[method-assign]
     return server
+
+
+def _ready(client: PromClient, timeout: float) -> None:
+    """``wait_ready``, also through the 503 Prometheus answers while it still opens its blocks (a loaded CI)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return wait_ready(client, max(0.1, deadline - time.monotonic()))
+        except PrometheusRejected as exc:
+            if "503" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")

@@ -91,7 +91,7 @@ def test_source_manifest_queries_and_junit(soaks: Soaks, tmp_path: Path, capsys)
                for q in queries)
     suite = ET.parse(out / "junit.xml").getroot()
     failures = {c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None}
-    assert failures == {"resources"} and suite.get("tests") == "13"
+    assert failures == {"resources"} and suite.get("tests") == "14"
     report = (out / "report.md").read_text()
     assert "| `resources` | FAIL |" in report and "| report | FAIL |" in report
 

@@ -58,7 +58,9 @@ def test_per_process_failure_names_the_process(soaks: Soaks, capsys):
 
 def test_a_half_covered_window_is_no_data_and_fails(soaks: Soaks, capsys):
     code, document = verdict_json(capsys, soaks.args("half_covered"))
-    assert set(results(document).values()) == {"no data"}
+    got = results(document)
+    assert got.pop("run_duration") == "fail"  # it judges the length the data covers: 30 of 60 minutes
+    assert set(got.values()) == {"no data"}
     coverage = next(c for c in document["criteria"] if c["id"] == "tick_rate")["coverage"]["all"]
     assert 0.4 < coverage < 0.6
     assert code == 1
@@ -131,7 +133,7 @@ def test_text_output_ends_with_the_verdict(soaks: Soaks, capsys):
     assert main(soaks.args("resources")) == 1
     out = capsys.readouterr().out
     lines = out.rstrip("\n").splitlines()
-    assert lines[-1] == "verdict: FAIL (12/13 criteria passed; failed: resources)"
+    assert lines[-1] == "verdict: FAIL (13/14 criteria passed; failed: resources)"
     assert "\x1b[" not in out  # not a terminal: no colour
     row = next(line for line in lines if line.startswith("resources "))
     assert "FAIL" in row and "report (fail)" in row
@@ -146,5 +148,7 @@ def test_window_of_24_hours_is_accepted(soaks: Soaks, capsys):
     code, document = verdict_json(capsys, ["--prometheus-url", soaks.url, "--since", "1d", "--until",
                                            soaks.until("pass")])
     assert document["window"]["seconds"] == 86400
-    assert set(results(document).values()) == {"no data"}  # 65 minutes of data cannot cover a day
+    got = results(document)
+    assert got.pop("run_duration") == "pass"  # the run inside the day lasted its planned 60 minutes
+    assert set(got.values()) == {"no data"}  # 65 minutes of data cannot cover a day
     assert code == 1

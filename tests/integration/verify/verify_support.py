@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from soakwatch.stack import Server, find_binary, prometheus
-from soakwatch.testing.soak_history import BREAKABLE, LENGTH, History, build
+from soakwatch.testing.soak_history import BREAKABLE, LEAD_IN, LENGTH, History, Variant, build
 
 BASE = 1767225600  # 2026-01-01T00:00:00Z: a fixed past, so every run of the suite sees the same data
 SPACING = 3 * 3600  # each history sits in its own 3-hour slot of one TSDB
@@ -17,7 +17,20 @@ SPACING = 3 * 3600  # each history sits in its own 3-hour slot of one TSDB
 # the default 15d only while nothing newer is written: no scrape jobs here, and a retention that keeps them anyway.
 PROMETHEUS_ARGS = ("--storage.tsdb.retention.time=100y",)
 MINIMAL_CONFIG = "global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n"
-SCENARIOS = ("pass", *BREAKABLE, "half_covered")
+MINUTE = 60
+# Runs that look fine to increase() or to a verdict that trusts the flags (times from the history's start).
+VARIANTS = {
+    "late_queue_dropped": Variant(late={"queue_dropped": (LEAD_IN + 2 * MINUTE, 2)}),
+    "late_export_error": Variant(late={"export_errors": (LEAD_IN + 30 * MINUTE, 1)}),
+    "late_unhealthy": Variant(late={"broker:unhealthy": (LEAD_IN + 30 * MINUTE, 8)}),
+    "exact_hour": Variant(begin=LEAD_IN, stop=LENGTH - 6),
+    "exports_phase_0": Variant(export_period=MINUTE),
+    "exports_phase_37": Variant(export_period=MINUTE, export_phase=37),
+    "exports_skip_minute": Variant(export_period=MINUTE, skip_exports=(LEAD_IN + 30 * MINUTE,)),
+    "exporter_restart": Variant(export_period=MINUTE, export_phase=20, exporter_restart=LEAD_IN + 30 * MINUTE + 15,
+                                queue_drops=((LEAD_IN + 20 * MINUTE, 3), (LEAD_IN + 40 * MINUTE, 2))),
+}
+SCENARIOS = ("pass", *BREAKABLE, "half_covered", "cut_short", *VARIANTS)
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,10 @@ def histories() -> History:
         start = BASE + index * SPACING
         if scenario == "half_covered":
             build(start, minutes_present=(35, LENGTH / 60), history=h)
+        elif scenario == "cut_short":  # stopped 45 minutes into the window: the data ends there
+            build(start, minutes_present=(0, (LEAD_IN + 45 * MINUTE) / 60), history=h)
+        elif scenario in VARIANTS:
+            build(start, variant=VARIANTS[scenario], history=h)
         else:
             build(start, None if scenario == "pass" else scenario, history=h)
     return h

@@ -7,7 +7,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from soakwatch.verify.querier import Querier
+from soakwatch.verify.querier import Querier, Series
 
 SEVERITIES = ("critical", "warning")
 OPS: dict[str, Callable[[float, float], bool]] = {
@@ -34,10 +34,15 @@ class Check:
 
 @dataclass
 class Measurement:
-    """Values per check and key (a process name, or ``WHOLE``), plus notes for the report."""
+    """Values per check and key (a process name, or ``WHOLE``), plus notes for the report.
+
+    ``thresholds`` replaces a check's threshold for this window (one that depends on the data, such as the
+    scrape interval); ``series`` is the plot when the criterion computed it from the data it judged."""
 
     values: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    series: list[Series] | None = None
 
     def set(self, check: str, key: str, value: float) -> None:
         self.values.setdefault(check, {})[key] = value
@@ -46,7 +51,9 @@ class Measurement:
 @dataclass(frozen=True)
 class Criterion:
     """A pass criterion. ``coverage`` is PromQL whose presence over the window is the data coverage;
-    ``series`` is PromQL plotted over the window (``$rate_window``) against ``plot_check``'s threshold."""
+    ``series`` is PromQL plotted over the window (``$rate_window``) against ``plot_check``'s threshold, unless
+    ``measure`` returns the plot itself. ``needs_coverage=False``: the criterion judges how much of the window
+    its data covers (``run_duration``), so any coverage lets it measure."""
 
     id: str
     description: str
@@ -58,6 +65,7 @@ class Criterion:
     by: str = "process"
     plot_check: str | None = None
     source: str = "built-in"
+    needs_coverage: bool = True
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.name == name)

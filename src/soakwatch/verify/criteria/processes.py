@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+import math
+
 from soakwatch.contract import SHUTDOWN_ORDER
+from soakwatch.verify.counting import Counted, Counter, cumulative, ratio, raw
 from soakwatch.verify.criteria.base import WHOLE, Check, Criterion, Measurement, finite
-from soakwatch.verify.querier import Querier
+from soakwatch.verify.querier import Points, Querier, Series
 
 MIB = 1024.0 * 1024.0
-_CHECKS = "sum by (process) (increase(soak_health_checks_total[$window]))"
-_HEALTHY = 'sum by (process) (increase(soak_health_checks_total{status="healthy"}[$window]))'
+HEALTH = "soak_health_checks_total"
 
-HEALTH_GREEN = Criterion(
+
+class _HealthGreen(Criterion):
+    def measure(self, q: Querier) -> Measurement:
+        m = Measurement()
+        counter = Counter(q)
+        by_process: dict[str, list[Counted]] = {}
+        for series in counter.series(HEALTH):
+            by_process.setdefault(series.labels.get("process", ""), []).append(series)
+        start = q.window.start
+        m.series = []
+        for process, counted in sorted(by_process.items()):
+            healthy = [s for s in counted if s.labels.get("status") == "healthy"]
+            checks = sum(s.total for s in counted)
+            if checks > 0:
+                m.set("healthy_ratio", process, sum(s.total for s in healthy) / checks)
+            m.series.append(Series({"process": process}, ratio(cumulative(healthy, start), cumulative(counted, start))))
+        m.notes += counter.notes
+        return m
+
+
+HEALTH_GREEN = _HealthGreen(
     id="health_green",
     description="healthy heartbeats as a share of all heartbeats, per process",
-    checks=(Check("healthy_ratio", f"({_HEALTHY} or 0 * {_CHECKS}) / {_CHECKS}", ">=", 0.98, "ratio"),),
-    coverage="soak_health_checks_total",
-    series='sum by (process) (rate(soak_health_checks_total{status="healthy"}[$rate_window]))'
-           " / sum by (process) (rate(soak_health_checks_total[$rate_window]))",
+    checks=(Check("healthy_ratio", raw(HEALTH), ">=", 0.98, "ratio"),),
+    coverage=HEALTH,
+    series="healthy / all soak_health_checks_total counted from the window start, per process (raw samples)",
     per_process=True,
 )
 
@@ -30,27 +51,54 @@ RESOURCES = Criterion(
               "count"),
     ),
     coverage="soak_process_resident_memory_bytes",
-    series="max by (process) (soak_process_resident_memory_bytes)",
+    series="max by (process) (max_over_time(soak_process_resident_memory_bytes[$step]))",
     per_process=True,
 )
 
-MEMORY_GROWTH = Criterion(
+_RSS = "max by (process) (soak_process_resident_memory_bytes)"
+
+
+def running_slope(points: Points, start: float) -> Points:
+    """Least-squares slope per hour of the points from the first up to each one (what ``deriv`` over the window
+    so far gives)."""
+    n = st = sy = stt = sty = 0.0
+    out = []
+    for t, y in points:
+        if not math.isfinite(y):
+            continue
+        x = t - start
+        n, st, sy, stt, sty = n + 1, st + x, sy + y, stt + x * x, sty + x * y
+        spread = n * stt - st * st
+        if n >= 2 and spread > 0:
+            out.append((t, (n * sty - st * sy) / spread * 3600))
+    return out
+
+
+class _MemoryGrowth(Criterion):
+    def measure(self, q: Querier) -> Measurement:
+        m = super().measure(q)
+        m.series = [Series(labels, running_slope(points, q.window.start)) for labels, points in q.range(_RSS)]
+        return m
+
+
+MEMORY_GROWTH = _MemoryGrowth(
     id="memory_growth",
     description="resident memory growth (least-squares slope over the window), per process",
     checks=(Check("growth", "max by (process) (deriv(soak_process_resident_memory_bytes[$window])) * 3600",
                   "<", 50 * MIB, "bytes/h"),),
     coverage="soak_process_resident_memory_bytes",
-    series="max by (process) (deriv(soak_process_resident_memory_bytes[15m])) * 3600",
+    series=f"least-squares slope per hour of {_RSS} from the window start",
     per_process=True,
 )
 
-_RESTARTS = "max by (process) (increase(soak_process_restarts_total[$window]))"
+RESTARTS = "soak_process_restarts_total"
 _DOWNTIME = "max by (process) (max_over_time(soak_process_restart_downtime_seconds[$window]))"
 
 
 class _RestartRecovery(Criterion):
     def measure(self, q: Querier) -> Measurement:
-        restarts = {labels.get("process", ""): round(v) for labels, v in q.instant(_RESTARTS) if finite(v)}
+        counter = Counter(q)
+        restarts = {p: round(v) for (p,), v in counter.totals(RESTARTS, ("process",), combine="max").items()}
         downtime = {labels.get("process", ""): v for labels, v in q.instant(_DOWNTIME)}
         m = Measurement()
         for process, count in restarts.items():
@@ -59,6 +107,7 @@ class _RestartRecovery(Criterion):
                 longest = downtime.get(process)
                 shown = f"{longest:.1f} s" if longest is not None and finite(longest) else "not recorded"
                 m.notes.append(f"{process}: {count} restart(s), longest downtime {shown}")
+        m.notes += counter.notes
         return m
 
 
@@ -66,8 +115,8 @@ RESTART_RECOVERY = _RestartRecovery(
     id="restart_recovery",
     description="every process that restarted in the window was back up quickly",
     checks=(Check("downtime", _DOWNTIME, "<=", 12.0, "seconds"),),
-    coverage="soak_process_restarts_total",
-    series="max by (process) (soak_process_restart_downtime_seconds)",
+    coverage=RESTARTS,
+    series="max by (process) (max_over_time(soak_process_restart_downtime_seconds[$step]))",
     per_process=True,
 )
 
