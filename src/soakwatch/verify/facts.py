@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from soakwatch.verify.counting import Counter
 from soakwatch.verify.criteria.base import finite
 from soakwatch.verify.criteria.pipeline import sink_counts
 from soakwatch.verify.querier import Querier
 
-RESTARTS = "max by (process) (increase(soak_process_restarts_total[$window]))"
 LAST_EXPORT = "max(last_over_time(soak_timeseries_last_export_timestamp_seconds[$window]))"
 
 
@@ -27,8 +27,10 @@ class Facts:
 
 
 def gather(q: Querier, tz: tzinfo) -> Facts:
-    """Every shared figure of ``q``'s window; times in ``tz``."""
-    return Facts(by_process(q, RESTARTS), harvester_metrics(q), timeseries_export(q, tz), alerts(q, tz),
+    """Every shared figure of ``q``'s window, events counted as the criteria count them; times in ``tz``."""
+    counter = Counter(q)
+    restarts = {key[0]: n for key, n in counter.totals("soak_process_restarts_total", ("process",), "max").items()}
+    return Facts(restarts, harvester_metrics(counter), timeseries_export(q, counter, tz), alerts(q, tz),
                  sink_counts(q))
 
 
@@ -37,28 +39,29 @@ def by_process(q: Querier, expr: str) -> dict[str, float]:
     return {labels.get("process", ""): v for labels, v in q.instant(expr) if finite(v)}
 
 
-def total(q: Querier, expr: str) -> int | None:
-    """The sum of an instant query's finite values, rounded; None when it has none."""
-    found = [v for _, v in q.instant(expr) if finite(v)]
-    return round(sum(found)) if found else None
+def total(counter: Counter, selector: str) -> int | None:
+    """Events of ``selector`` in the window by the counting rule, rounded; None when it has no series."""
+    found = counter.total(selector)
+    return None if found is None else round(found)
 
 
-def harvester_metrics(q: Querier) -> dict[str, Any]:
+def harvester_metrics(counter: Counter) -> dict[str, Any]:
     """``queue_dropped``, ``substream_timeout_detected`` and ``reconnect_count`` of the window."""
-    timeouts = total(q, "sum(increase(soak_harvester_substream_timeouts_total[$window]))")
+    timeouts = total(counter, "soak_harvester_substream_timeouts_total")
     return {
-        "queue_dropped": total(q, "sum(increase(soak_harvester_queue_dropped_total[$window]))"),
+        "queue_dropped": total(counter, "soak_harvester_queue_dropped_total"),
         "substream_timeout_detected": None if timeouts is None else timeouts > 0,
-        "reconnect_count": total(q, "sum(increase(soak_harvester_reconnects_total[$window]))"),
+        "reconnect_count": total(counter, "soak_harvester_reconnects_total"),
     }
 
 
-def timeseries_export(q: Querier, tz: tzinfo) -> dict[str, Any]:
+def timeseries_export(q: Querier, counter: Counter, tz: tzinfo) -> dict[str, Any]:
     """``export_count`` and ``error_count`` in the window and the ``last_export_time`` (null when unknown)."""
     last = [v for _, v in q.instant(LAST_EXPORT) if finite(v) and v > 0]
+    errors = total(counter, "soak_timeseries_export_errors_total")
     return {
-        "export_count": total(q, "sum(increase(soak_timeseries_exports_total[$window]))"),
-        "error_count": total(q, "sum(increase(soak_timeseries_export_errors_total[$window])) or vector(0)"),
+        "export_count": total(counter, "soak_timeseries_exports_total"),
+        "error_count": 0 if errors is None else errors,
         "last_export_time": q.window.iso(max(last), tz) if last else None,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from soakwatch.verify.querier import Querier, QueryLog
 from soakwatch.verify.runinfo import RunInfo, parse_run_info
 from soakwatch.verify.window import Window
 
+RAW = re.compile(r"^[A-Za-z_:][\w:]*(\{[^}]*\})?\[\d+s\]$")
 WINDOW = Window.ending(1767229200, 3600)  # 2026-01-01T00:00:00Z .. 01:00:00Z (09:00 .. 10:00 in Tokyo)
 TOKYO = ZoneInfo("Asia/Tokyo")
 Rows = list[tuple[dict[str, str], Any]]
@@ -31,6 +33,9 @@ class FakeProm:
 
     def query(self, expr: str, at: float) -> dict[str, Any]:
         rows = next((rows for key, rows in self.instant.items() if key in expr), [])
+        if RAW.match(expr):  # every raw sample: a base of 0 before the window, the value near its end
+            return {"resultType": "matrix", "result": [
+                {"metric": m, "values": [[WINDOW.start - 10, "0"], [at - 5, str(v)]]} for m, v in rows]}
         return {"resultType": "vector", "result": [{"metric": m, "value": [at, str(v)]} for m, v in rows]}
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
