@@ -3,6 +3,7 @@ datasource variable, and draws the thresholds of prometheus/thresholds.yml and v
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -10,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from soakwatch.dashboards import DASHBOARDS, dashboard_json, render_all
+from soakwatch.dashboards import DASHBOARDS, dashboard_json, panels, render_all
 from soakwatch.dashboards import thresholds as thresholds_module
 from soakwatch.dashboards.cli import main
-from soakwatch.dashboards.panels import SERIES_FILTERS
+from soakwatch.dashboards.panels import SERIES_FILTERS, Filter
 from soakwatch.dashboards.queries import dashboard_queries, shows_pushed_results, substitute, variable_values
 from soakwatch.errors import ConfigError
 from soakwatch.verify.criteria import REGISTRY
@@ -23,8 +24,14 @@ DASHBOARD_DIR = REPO / "grafana" / "dashboards"
 DS = {"type": "prometheus", "uid": "${datasource}"}
 
 
+@functools.cache
+def _built() -> dict[str, str]:
+    return render_all()
+
+
 def _models() -> dict[str, dict]:
-    return {name.removesuffix(".json"): json.loads(text) for name, text in render_all().items()}
+    """Fresh dicts of the dashboards built once from the checkout."""
+    return {name.removesuffix(".json"): json.loads(text) for name, text in _built().items()}
 
 
 def _panels(model: dict) -> dict[str, dict]:
@@ -90,19 +97,37 @@ def test_everything_uses_the_datasource_variable_defaulting_to_the_provisioned_o
     assert len(re.findall(r'"datasource": \{', text)) == text.count('"uid": "${datasource}"')
 
 
-def test_every_soak_series_carries_every_run_filter():
-    model = _models()["soak-run"]
-    assert [v["name"] for v in model["templating"]["list"]] == ["datasource", *(f.name for f in SERIES_FILTERS),
-                                                                 "process"]
-    for query in dashboard_queries(model):
+def _assert_every_soak_series_filtered(model: dict, filters: tuple) -> None:
+    for query in (q for q in dashboard_queries(model) if q.where.startswith("panel ")):
         # a soak_ metric outside a quoted label value, with its matchers
         for match in re.finditer(r'"[^"]*"|\bsoak_[a-z0-9_]+(\{[^}]*\})?', query.expr):
             if match.group(0).startswith('"'):
                 continue
-            for series_filter in SERIES_FILTERS:
+            for series_filter in filters:
                 assert series_filter.matcher in (match.group(1) or ""), f"{query.where}: {query.expr}"
+
+
+def test_every_soak_series_carries_every_run_filter():
+    model = _models()["soak-run"]
+    assert [v["name"] for v in model["templating"]["list"]] == ["datasource", "job", "process"]
+    _assert_every_soak_series_filtered(model, SERIES_FILTERS)
     process = model["templating"]["list"][-1]
     assert process["query"] == 'label_values(soak_process_up{job=~"$job"}, process)'
+
+
+def test_a_new_run_filter_is_one_entry_in_series_filters(monkeypatch):
+    # what the multi-run issue will do: pipeline and run_id variables that every soak series is filtered by
+    pipeline = Filter("pipeline", "Pipeline", "soak_exporter_info")
+    run_id = Filter("run_id", "Run", "soak_exporter_info")
+    monkeypatch.setattr(panels, "SERIES_FILTERS", (pipeline, run_id, *SERIES_FILTERS))
+    model = json.loads(dashboard_json(DASHBOARDS["soak-run"]))
+    variables = {v["name"]: v.get("query") for v in model["templating"]["list"]}
+    assert list(variables) == ["datasource", "pipeline", "run_id", "job", "process"]
+    assert variables["run_id"] == 'label_values(soak_exporter_info{pipeline=~"$pipeline"}, run_id)'
+    assert variables["process"] == ('label_values(soak_process_up{pipeline=~"$pipeline", run_id=~"$run_id", '
+                                    'job=~"$job"}, process)')
+    _assert_every_soak_series_filtered(model, (pipeline, run_id, *SERIES_FILTERS))
+    assert variable_values(model)["run_id"] == ".*"
 
 
 # --- thresholds: prometheus/thresholds.yml and the criteria --------------------------------------------------------

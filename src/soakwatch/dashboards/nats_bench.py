@@ -28,7 +28,7 @@ from soakwatch.dashboards.thresholds import Limits
 
 UID = "soakwatch-nats-bench"
 JOB = f'job="{PUSH_JOB}"'
-MODE = Filter("mode", "Mode", f"soak_bench_info{{{JOB}}}")
+MODE = Filter("mode", "Mode", "soak_bench_info", (JOB,))
 STAT = "stat"
 NOT_PUSHED = "no bench pushed yet: soakwatch bench ... --push-gateway URL"
 

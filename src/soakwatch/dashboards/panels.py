@@ -35,14 +35,16 @@ class Filter:
 
     name: str
     label: str
-    values_of: str  # the series whose `name` label values the variable offers
+    values_of: str  # the metric whose `name` label values the variable offers ...
+    fixed: tuple[str, ...] = ()  # ... narrowed by these matchers
 
     @property
     def matcher(self) -> str:
         return f'{self.name}=~"${self.name}"'
 
     def variable(self, *narrowed_by: Filter) -> dash_b.QueryVariable:
-        source = selector(self.values_of, *narrowed_by) if narrowed_by else self.values_of
+        """The variable; its values narrowed by the current values of ``narrowed_by``."""
+        source = selector(self.values_of, *narrowed_by, fixed=self.fixed)
         return (
             dash_b.QueryVariable(self.name).label(self.label).query(f"label_values({source}, {self.name})")
             .datasource(DS).refresh(dashboard.VariableRefresh.ON_TIME_RANGE_CHANGED).multi(True).include_all(True)
@@ -51,10 +53,20 @@ class Filter:
         )
 
 
-JOB = Filter("job", "Job", 'up{job=~"soak_.*"}')
+JOB = Filter("job", "Job", "up", ('job=~"soak_.*"',))
 PROCESS = Filter("process", "Process", "soak_process_up")
 # The filters every soak_ series of a run carries (the multi-run issue adds pipeline and run_id here).
 SERIES_FILTERS: tuple[Filter, ...] = (JOB,)
+
+
+def chained(*filters: Filter) -> list[dash_b.QueryVariable]:
+    """The variables of ``filters``, each offering only the values that match the ones before it."""
+    return [f.variable(*filters[:i]) for i, f in enumerate(filters)]
+
+
+def run_variables(*extra: Filter) -> list[dash_b.QueryVariable]:
+    """The variables of ``SERIES_FILTERS`` and then ``extra``, chained."""
+    return chained(*SERIES_FILTERS, *extra)
 
 
 def selector(metric: str, *filters: Filter, fixed: Sequence[str] = ()) -> str:

@@ -16,7 +16,6 @@ from grafana_foundation_sdk.models import dashboard
 from soakwatch.dashboards.panels import (
     BAD,
     PROCESS,
-    SERIES_FILTERS,
     WARN,
     above_is_bad,
     alerts_annotation,
@@ -24,6 +23,7 @@ from soakwatch.dashboards.panels import (
     more_than_is_bad,
     queries,
     row,
+    run_variables,
     series,
     stat,
     timeseries,
@@ -342,7 +342,7 @@ def build(lim: Limits) -> dashboard.Dashboard:
         .annotation(alerts_annotation("Critical soak alerts", 'severity="critical", alertname=~"Soak.*"', BAD))
         .annotation(alerts_annotation("Warning soak alerts", 'severity="warning", alertname=~"Soak.*"', WARN))
     )
-    board = with_variables(board, *(f.variable() for f in SERIES_FILTERS), PROCESS.variable(*SERIES_FILTERS))
+    board = with_variables(board, *run_variables(PROCESS))
     for title, panel_functions in ROWS:
         board = board.with_row(row(title))
         for make_panel in panel_functions:
