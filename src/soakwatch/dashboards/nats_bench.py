@@ -8,7 +8,6 @@ bench figures are compared with a baseline by `soakwatch bench compare`.
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import dashboard as dash_b
 from grafana_foundation_sdk.models import dashboard
 
 from soakwatch.bench.push import PUSH_JOB
@@ -17,11 +16,12 @@ from soakwatch.dashboards.panels import (
     NO_STEPS,
     Filter,
     choice_variable,
+    new_dashboard,
     queries,
-    row,
     selector,
     stat,
     timeseries,
+    with_rows,
     with_variables,
 )
 from soakwatch.dashboards.thresholds import Limits
@@ -106,15 +106,9 @@ ROWS = (
 
 def build(lim: Limits) -> dashboard.Dashboard:
     """The NATS bench dashboard model (no thresholds: ``lim`` is unused)."""
-    board = (
-        dash_b.Dashboard("NATS bench").uid(UID).tags(["soakwatch", "bench"]).refresh("1m").time("now-7d", "now")
-        .timezone("browser").tooltip(dashboard.DashboardCursorSync.CROSSHAIR).readonly()
-        .description("soakwatch bench results pushed to the Pushgateway (job soak_bench): the last run of each "
-                     "mode and how runs changed over time; pick the statistic across repeats.")
-    )
+    board = new_dashboard(
+        "NATS bench", UID, ("soakwatch", "bench"), "1m", "now-7d",
+        "soakwatch bench results pushed to the Pushgateway (job soak_bench): the last run of each mode and how "
+        "runs changed over time; pick the statistic across repeats.")
     board = with_variables(board, MODE.variable(), choice_variable(STAT, "Across repeats", SUMMARY_KEYS, "median"))
-    for title, panel_functions in ROWS:
-        board = board.with_row(row(title))
-        for make_panel in panel_functions:
-            board = board.with_panel(make_panel())
-    return board.build()
+    return with_rows(board, [(title, [make() for make in makers]) for title, makers in ROWS]).build()

@@ -17,6 +17,7 @@ from grafana_foundation_sdk.builders import dashboard as dash_b
 from grafana_foundation_sdk.builders import prometheus as prom_b
 from grafana_foundation_sdk.builders import stat as stat_b
 from grafana_foundation_sdk.builders import timeseries as ts_b
+from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import common, dashboard
 
 # The Prometheus that grafana/provisioning/datasources/prometheus.yml provisions: the variable's default.
@@ -97,6 +98,25 @@ def choice_variable(name: str, label: str, choices: Sequence[str], default: str)
         .current(dashboard.VariableOption(selected=True, text=default, value=default)).multi(False)
         .include_all(False)
     )
+
+
+def new_dashboard(title: str, uid: str, tags: Sequence[str], refresh: str, since: str, description: str
+                  ) -> dash_b.Dashboard:
+    """A read-only dashboard showing ``now-<since>`` to now in the browser's time zone, crosshair shared."""
+    return (
+        dash_b.Dashboard(title).uid(uid).tags(list(tags)).refresh(refresh).time(since, "now").timezone("browser")
+        .tooltip(dashboard.DashboardCursorSync.CROSSHAIR).readonly().description(description)
+    )
+
+
+def with_rows(board: dash_b.Dashboard, rows: Sequence[tuple[str, Sequence[cogbuilder.Builder[dashboard.Panel]]]]
+              ) -> dash_b.Dashboard:
+    """Each row title followed by its panels, in order."""
+    for title, row_panels in rows:
+        board = board.with_row(row(title))
+        for panel in row_panels:
+            board = board.with_panel(panel)
+    return board
 
 
 def with_variables(board: dash_b.Dashboard, *variables: dash_b.QueryVariable | dash_b.CustomVariable

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from grafana_foundation_sdk.builders import dashboard as dash_b
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import dashboard
 
@@ -21,12 +20,13 @@ from soakwatch.dashboards.panels import (
     alerts_annotation,
     below_is_bad,
     more_than_is_bad,
+    new_dashboard,
     queries,
-    row,
     run_variables,
     series,
     stat,
     timeseries,
+    with_rows,
     with_variables,
 )
 from soakwatch.dashboards.thresholds import Limits
@@ -334,17 +334,13 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
 
 def build(lim: Limits) -> dashboard.Dashboard:
     """The soak-run dashboard model, its thresholds from ``lim``."""
+    board = new_dashboard(
+        "Soak run", UID, ("soakwatch", "soak"), "10s", "now-1h",
+        "One soak run: alerts, tick stream, processes, harvester SLOs, signals, sinks and exports, each against its "
+        "alert's or pass criterion's limit. Firing alerts are annotations.")
     board = (
-        dash_b.Dashboard("Soak run").uid(UID).tags(["soakwatch", "soak"]).refresh("10s").time("now-1h", "now")
-        .timezone("browser").tooltip(dashboard.DashboardCursorSync.CROSSHAIR).readonly()
-        .description("One soak run: alerts, tick stream, processes, harvester SLOs, signals, sinks and exports, "
-                     "each against its alert's or pass criterion's limit. Firing alerts are annotations.")
-        .annotation(alerts_annotation("Critical soak alerts", 'severity="critical", alertname=~"Soak.*"', BAD))
+        board.annotation(alerts_annotation("Critical soak alerts", 'severity="critical", alertname=~"Soak.*"', BAD))
         .annotation(alerts_annotation("Warning soak alerts", 'severity="warning", alertname=~"Soak.*"', WARN))
     )
     board = with_variables(board, *run_variables(PROCESS))
-    for title, panel_functions in ROWS:
-        board = board.with_row(row(title))
-        for make_panel in panel_functions:
-            board = board.with_panel(make_panel(lim))
-    return board.build()
+    return with_rows(board, [(title, [make(lim) for make in makers]) for title, makers in ROWS]).build()
