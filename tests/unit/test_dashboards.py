@@ -290,6 +290,14 @@ def test_alert_panels_count_every_critical_soak_alert_and_warnings_apart():
     assert "SoakSignalsStalled" not in critical  # not a list of names: every critical Soak* alert counts
 
 
+def test_run_total_stats_show_the_largest_total_in_the_range():
+    # an exporter restart starts the totals again at 0: the last value would hide drops seen before it
+    panels = _panels(_models()["soak-run"])
+    for title in ("Harvester queue dropped", "Harvester substream timeouts", "Harvester reconnects", "Export errors"):
+        assert panels[title]["options"]["reduceOptions"]["calcs"] == ["max"], title
+    assert panels["Probe connected"]["options"]["reduceOptions"]["calcs"] == ["min"]
+
+
 def test_soak_run_rows():
     model = _models()["soak-run"]
     rows = [p["title"] for p in model["panels"] if p["type"] == "row"]
