@@ -9,11 +9,14 @@ from typing import Any
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard
 
-from soakwatch.dashboards import soak_run
+from soakwatch.dashboards import nats_bench, soak_run, thresholds
+from soakwatch.dashboards.thresholds import Limits
 
+Builder = Callable[[Limits], dashboard.Dashboard]
 # file name (without .json) -> builder
-DASHBOARDS: dict[str, Callable[[], dashboard.Dashboard]] = {
+DASHBOARDS: dict[str, Builder] = {
     "soak-run": soak_run.build,
+    "nats-bench": nats_bench.build,
 }
 
 
@@ -36,13 +39,14 @@ def _label_alert_annotations(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
-def dashboard_json(build: Callable[[], dashboard.Dashboard]) -> str:
-    """The dashboard as the JSON text that is checked in."""
-    model = json.loads(json.dumps(build(), cls=JSONEncoder))
+def dashboard_json(build: Builder, lim: Limits | None = None) -> str:
+    """The dashboard as the JSON text that is checked in (thresholds from ``lim``, default the checkout's)."""
+    model = json.loads(json.dumps(build(lim or thresholds.load()), cls=JSONEncoder))
     model = _label_alert_annotations(_number_panels(model))
     return json.dumps(model, sort_keys=True, indent=2) + "\n"
 
 
-def render_all() -> dict[str, str]:
+def render_all(lim: Limits | None = None) -> dict[str, str]:
     """``{"soak-run.json": text, ...}`` for every dashboard."""
-    return {f"{name}.json": dashboard_json(build) for name, build in DASHBOARDS.items()}
+    lim = lim or thresholds.load()
+    return {f"{name}.json": dashboard_json(build, lim) for name, build in DASHBOARDS.items()}

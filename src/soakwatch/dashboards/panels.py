@@ -1,28 +1,136 @@
-"""Shared Grafana panel factories: Prometheus queries, thresholds, time series, stats and rows."""
+"""Shared Grafana panel factories: the datasource and filter variables, queries, thresholds, time series, stats, rows.
+
+Every panel, target, variable and annotation refers to the datasource through
+the ``datasource`` template variable, so a dashboard imported into any Grafana
+uses that Grafana's Prometheus. The filter variables (``job``, ``process``) live
+here too: ``selector()`` puts them into every soak_ series, so a new filter
+(``pipeline``, ``run_id``) is one more entry in ``SERIES_FILTERS``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from grafana_foundation_sdk.builders import common as common_b
 from grafana_foundation_sdk.builders import dashboard as dash_b
 from grafana_foundation_sdk.builders import prometheus as prom_b
 from grafana_foundation_sdk.builders import stat as stat_b
 from grafana_foundation_sdk.builders import timeseries as ts_b
+from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import common, dashboard
 
-# The provisioned Prometheus datasource (grafana/provisioning/datasources/prometheus.yml uses this uid).
+# The Prometheus that grafana/provisioning/datasources/prometheus.yml provisions: the variable's default.
 DATASOURCE = dashboard.DataSourceRef(type_val="prometheus", uid="prometheus")
-GOOD, BAD, WARN = "green", "red", "orange"
-# Grafana variable filters every soak_ selector carries.
-JOB = 'job=~"$job"'
-PROCESS = 'process=~"$process"'
+DATASOURCE_NAME = "Prometheus"
+# What every panel, target, variable and annotation uses: the datasource variable.
+DATASOURCE_VARIABLE = "datasource"
+DS = dashboard.DataSourceRef(type_val="prometheus", uid=f"${{{DATASOURCE_VARIABLE}}}")
+GOOD, BAD, WARN, NEUTRAL = "green", "red", "orange", "blue"
 Steps = Sequence[tuple[float | None, str]]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A multi-select query variable and the label matcher it puts into selectors (All matches every value)."""
+
+    name: str
+    label: str
+    values_of: str  # the metric whose `name` label values the variable offers ...
+    fixed: tuple[str, ...] = ()  # ... narrowed by these matchers
+
+    @property
+    def matcher(self) -> str:
+        return f'{self.name}=~"${self.name}"'
+
+    def variable(self, *narrowed_by: Filter) -> dash_b.QueryVariable:
+        """The variable; its values narrowed by the current values of ``narrowed_by``."""
+        source = selector(self.values_of, *narrowed_by, fixed=self.fixed)
+        return (
+            dash_b.QueryVariable(self.name).label(self.label).query(f"label_values({source}, {self.name})")
+            .datasource(DS).refresh(dashboard.VariableRefresh.ON_TIME_RANGE_CHANGED).multi(True).include_all(True)
+            .all_value(".*").sort(dashboard.VariableSort.ALPHABETICAL_ASC)
+            .current(dashboard.VariableOption(selected=True, text="All", value="$__all"))
+        )
+
+
+JOB = Filter("job", "Job", "up", ('job=~"soak_.*"',))
+PROCESS = Filter("process", "Process", "soak_process_up")
+# The filters every soak_ series of a run carries (the multi-run issue adds pipeline and run_id here).
+SERIES_FILTERS: tuple[Filter, ...] = (JOB,)
+
+
+def chained(*filters: Filter) -> list[dash_b.QueryVariable]:
+    """The variables of ``filters``, each offering only the values that match the ones before it."""
+    return [f.variable(*filters[:i]) for i, f in enumerate(filters)]
+
+
+def run_variables(*extra: Filter) -> list[dash_b.QueryVariable]:
+    """The variables of ``SERIES_FILTERS`` and then ``extra``, chained."""
+    return chained(*SERIES_FILTERS, *extra)
+
+
+def selector(metric: str, *filters: Filter, fixed: Sequence[str] = ()) -> str:
+    """``metric{fixed..., name=~"$name"...}``: a series narrowed by fixed matchers and dashboard filters."""
+    matchers = [*fixed, *(f.matcher for f in filters)]
+    return f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
+
+
+def series(metric: str, *extra: Filter, fixed: Sequence[str] = ()) -> str:
+    """A soak_ series of the run the dashboard shows: every filter of ``SERIES_FILTERS`` plus ``extra``."""
+    return selector(metric, *SERIES_FILTERS, *extra, fixed=fixed)
+
+
+def datasource_variable() -> dash_b.DatasourceVariable:
+    """The Prometheus datasource picker; defaults to the provisioned one (any Prometheus when that is absent)."""
+    return (
+        dash_b.DatasourceVariable(DATASOURCE_VARIABLE).label("Data source").type("prometheus")
+        .current(dashboard.VariableOption(selected=True, text=DATASOURCE_NAME, value=DATASOURCE.uid or ""))
+        .multi(False).include_all(False).regex("")
+    )
+
+
+def choice_variable(name: str, label: str, choices: Sequence[str], default: str) -> dash_b.CustomVariable:
+    """A single-select variable offering fixed ``choices``; its matcher is ``name="$name"``."""
+    options = [dashboard.VariableOption(selected=choice == default, text=choice, value=choice) for choice in choices]
+    return (
+        dash_b.CustomVariable(name).label(label).values(",".join(choices)).options(options)
+        .current(dashboard.VariableOption(selected=True, text=default, value=default)).multi(False)
+        .include_all(False)
+    )
+
+
+def new_dashboard(title: str, uid: str, tags: Sequence[str], refresh: str, since: str, description: str
+                  ) -> dash_b.Dashboard:
+    """A read-only dashboard showing ``now-<since>`` to now in the browser's time zone, crosshair shared."""
+    return (
+        dash_b.Dashboard(title).uid(uid).tags(list(tags)).refresh(refresh).time(since, "now").timezone("browser")
+        .tooltip(dashboard.DashboardCursorSync.CROSSHAIR).readonly().description(description)
+    )
+
+
+def with_rows(board: dash_b.Dashboard, rows: Sequence[tuple[str, Sequence[cogbuilder.Builder[dashboard.Panel]]]]
+              ) -> dash_b.Dashboard:
+    """Each row title followed by its panels, in order."""
+    for title, row_panels in rows:
+        board = board.with_row(row(title))
+        for panel in row_panels:
+            board = board.with_panel(panel)
+    return board
+
+
+def with_variables(board: dash_b.Dashboard, *variables: dash_b.QueryVariable | dash_b.CustomVariable
+                   ) -> dash_b.Dashboard:
+    """The datasource variable first, then ``variables`` in order."""
+    board = board.with_variable(datasource_variable())
+    for variable in variables:
+        board = board.with_variable(variable)
+    return board
 
 
 def query(expr: str, legend: str = "", ref: str = "A", instant: bool = False) -> prom_b.Dataquery:
     """One PromQL target of a panel."""
-    target = prom_b.Dataquery().expr(expr).ref_id(ref).datasource(DATASOURCE)
+    target = prom_b.Dataquery().expr(expr).ref_id(ref).datasource(DS)
     target = target.legend_format(legend or "__auto")
     return target.instant() if instant else target.range()
 
@@ -40,13 +148,21 @@ def thresholds(steps: Steps) -> dash_b.ThresholdsConfig:
 
 
 def below_is_bad(limit: float) -> Steps:
-    """Red under ``limit``, green from it (e.g. tick rate >= 5,000)."""
+    """Red under ``limit``, green from it (a pass bar: ``value >= limit``)."""
     return ((None, BAD), (limit, GOOD))
 
 
-def above_is_bad(limit: float) -> Steps:
-    """Green under ``limit``, red from it (e.g. p99 latency, open fds)."""
-    return ((None, GOOD), (limit, BAD))
+def above_is_bad(limit: float, color: str = BAD) -> Steps:
+    """Green under ``limit``, red from it (a limit the value must stay under: ``value < limit``)."""
+    return ((None, GOOD), (limit, color))
+
+
+def more_than_is_bad(allowed: float, color: str = BAD) -> Steps:
+    """For whole counts: green up to ``allowed``, red from ``allowed + 1`` (Grafana colours ``value >= step``)."""
+    return above_is_bad(allowed + 1, color)
+
+
+NO_STEPS: Steps = ((None, NEUTRAL),)  # a figure without a pass bar
 
 
 def timeseries(
@@ -55,7 +171,7 @@ def timeseries(
 ) -> ts_b.Panel:
     """A time series panel; ``steps`` are drawn on the graph as dashed threshold lines."""
     panel = (
-        ts_b.Panel().title(title).description(description).unit(unit).datasource(DATASOURCE)
+        ts_b.Panel().title(title).description(description).unit(unit).datasource(DS)
         .targets(list(targets)).span(width).height(height).line_width(1).fill_opacity(10)
         .legend(common_b.VizLegendOptions().show_legend(True).display_mode(common.LegendDisplayMode.LIST)
                 .placement(common.LegendPlacement.BOTTOM))
@@ -75,7 +191,7 @@ def stat(
 ) -> stat_b.Panel:
     """A single-value panel coloured by ``steps``."""
     return (
-        stat_b.Panel().title(title).description(description).unit(unit).datasource(DATASOURCE)
+        stat_b.Panel().title(title).description(description).unit(unit).datasource(DS)
         .targets(list(targets)).span(width).height(height).thresholds(thresholds(steps))
         .color_mode(common.BigValueColorMode.BACKGROUND).graph_mode(common.BigValueGraphMode.AREA)
         .text_mode(common.BigValueTextMode.VALUE_AND_NAME)
@@ -87,19 +203,9 @@ def row(title: str) -> dash_b.Row:
     return dash_b.Row(title)
 
 
-def query_variable(name: str, label: str, query_text: str) -> dash_b.QueryVariable:
-    """A multi-select variable with "All" (matching every value, also none)."""
-    return (
-        dash_b.QueryVariable(name).label(label).query(query_text).datasource(DATASOURCE)
-        .refresh(dashboard.VariableRefresh.ON_TIME_RANGE_CHANGED).multi(True).include_all(True)
-        .all_value(".*").sort(dashboard.VariableSort.ALPHABETICAL_ASC)
-        .current(dashboard.VariableOption(selected=True, text="All", value="$__all"))
-    )
-
-
 def alerts_annotation(name: str, matchers: str, color: str) -> dash_b.AnnotationQuery:
     """Firing alerts (the ALERTS series) selected by ``matchers`` as annotations."""
     return (
-        dash_b.AnnotationQuery().name(name).datasource(DATASOURCE).enable(True).icon_color(color)
+        dash_b.AnnotationQuery().name(name).datasource(DS).enable(True).icon_color(color)
         .expr(f'ALERTS{{alertstate="firing", {matchers}}}')
     )

@@ -9,9 +9,11 @@ import urllib.parse
 import urllib.request
 from typing import Any, NamedTuple
 
-# What Grafana puts in for its variables when All is selected.
-GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__range": "1m", "$job": ".*", "$process": ".*"}
+# Grafana's built-in variables, as a 1 s scrape interval and a short time range give them.
+BUILTINS = {"__rate_interval": "1m", "__range": "1m"}
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*\w+\)$")
+_NO_PROMQL = ("datasource", "custom")  # variable types whose values are not a Prometheus query
 
 
 class Query(NamedTuple):
@@ -20,28 +22,55 @@ class Query(NamedTuple):
     needs_data: bool  # panels and variables must show something; annotations may be empty
 
 
-def dashboard_queries(model: dict[str, Any]) -> list[Query]:
-    """Every expression of a dashboard model (the JSON Grafana loads)."""
-    found = [Query(f"panel {panel['title']!r} {target['refId']}", target["expr"], True)
+def shows_pushed_results(model: dict[str, Any]) -> bool:
+    """Every panel says what it shows when empty (noValue): results pushed on demand, absent until a push."""
+    panels = [p for p in model["panels"] if p["type"] != "row"]
+    return bool(panels) and all(p["fieldConfig"]["defaults"].get("noValue") for p in panels)
+
+
+def dashboard_queries(model: dict[str, Any], require_data: bool | None = None) -> list[Query]:
+    """Every expression of a dashboard model (the JSON Grafana loads). Panels and variables need data when
+    ``require_data``; by default, unless the dashboard shows pushed results (which may not exist yet)."""
+    needed = not shows_pushed_results(model) if require_data is None else require_data
+    found = [Query(f"panel {panel['title']!r} {target['refId']}", target["expr"], needed)
              for panel in model["panels"] for target in panel.get("targets", [])]
     for variable in model["templating"]["list"]:
+        if variable["type"] in _NO_PROMQL:
+            continue
         selector = _LABEL_VALUES.match(variable["query"])
         if not selector:
             raise ValueError(f"variable {variable['name']}: unexpected query {variable['query']!r}")
-        found.append(Query(f"variable {variable['name']}", selector["selector"], True))
-    found += [Query(f"annotation {a['name']!r}", a["expr"], False) for a in model["annotations"]["list"]]
+        found.append(Query(f"variable {variable['name']}", selector["selector"], needed))
+    annotations = model.get("annotations", {}).get("list", [])
+    found += [Query(f"annotation {a['name']!r}", a["expr"], False) for a in annotations]
     return found
 
 
-def substitute(expr: str, variables: dict[str, str] = GRAFANA_VARIABLES) -> str:
-    for name, value in variables.items():
-        expr = expr.replace(name, value)
-    return expr
+def variable_values(model: dict[str, Any]) -> dict[str, str]:
+    """What Grafana puts in for each variable of ``model`` at its default (All: the variable's allValue)."""
+    values = dict(BUILTINS)
+    for variable in model["templating"]["list"]:
+        current = variable.get("current", {}).get("value")
+        current = current[0] if isinstance(current, list) else current
+        values[variable["name"]] = variable.get("allValue", ".*") if current == "$__all" else str(current)
+    return values
+
+
+def substitute(expr: str, values: dict[str, str]) -> str:
+    """``expr`` with ``$name`` and ``${name}`` replaced; an unknown variable is an error (a typo in a panel)."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        if name not in values:
+            raise ValueError(f"unknown dashboard variable ${name} in {expr!r}")
+        return values[name]
+
+    return _VARIABLE.sub(replace, expr)
 
 
 def run_query(prometheus_url: str, expr: str, at: float | None = None) -> dict[str, Any]:
     """One instant query (now, or at unix time ``at``); the API's JSON answer, also for a 4xx with an error body."""
-    params = {"query": substitute(expr), **({"time": f"{at:.3f}"} if at is not None else {})}
+    params = {"query": expr, **({"time": f"{at:.3f}"} if at is not None else {})}
     url = f"{prometheus_url}/api/v1/query?{urllib.parse.urlencode(params)}"
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -51,11 +80,12 @@ def run_query(prometheus_url: str, expr: str, at: float | None = None) -> dict[s
     return answer
 
 
-def failing_queries(prometheus_url: str, model: dict[str, Any], at: float | None = None) -> list[str]:
+def failing_queries(prometheus_url: str, model: dict[str, Any], at: float | None = None,
+                    require_data: bool | None = None) -> list[str]:
     """Each query that errors, or returns nothing where it must show data (at ``at``); empty when all is well."""
-    failures = []
-    for query in dashboard_queries(model):
-        answer = run_query(prometheus_url, query.expr, at)
+    failures, values = [], variable_values(model)
+    for query in dashboard_queries(model, require_data):
+        answer = run_query(prometheus_url, substitute(query.expr, values), at)
         if answer.get("status") != "success":
             failures.append(f"{query.where}: {answer.get('error')}  [{query.expr}]")
         elif query.needs_data and not answer["data"]["result"]:

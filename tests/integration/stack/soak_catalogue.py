@@ -46,7 +46,7 @@ EXPORTER = {
     "soak_process_open_fds": ("gauge", _per_process(40, 0)),
     "soak_process_threads": ("gauge", _per_process(8, 0)),
     "soak_process_cpu_seconds_total": ("counter", _per_process(0, 0.2)),
-    "soak_harvester_queue_dropped_total": ("counter", [("", 0, 0)]),
+    "soak_harvester_queue_dropped_total": ("counter", [("", 1, 0)]),  # fires SoakHarvesterQueueDropped (critical)
     "soak_harvester_substream_timeouts_total": ("counter", [("", 0, 0)]),
     "soak_harvester_reconnects_total": ("counter", [("", 1, 0)]),
     "soak_harvester_queue_depth": ("gauge", [("", 12, 0)]),
