@@ -241,10 +241,14 @@ def _unfiltered(expr: str) -> str:
 def test_process_panels_compute_what_the_criteria_compute():
     panels = _panels(_models()["soak-run"])
     growth = panels["Memory growth"]["targets"][0]["expr"]
-    assert _unfiltered(growth) == REGISTRY["memory_growth"].series  # the criterion's plot, window 15m included
+    # the criterion's check (a least-squares slope per hour), over a rolling 15m instead of the whole window
+    assert _unfiltered(growth) == REGISTRY["memory_growth"].check("growth").query.replace("$window", "15m")
     assert _windows(growth) == {"15m"}
     health = panels["Health green %"]["targets"][0]["expr"]
-    assert _unfiltered(health) == REGISTRY["health_green"].check("healthy_ratio").query
+    # the criterion counts raw samples exactly; the panel shows the same ratio of healthy to all checks
+    healthy = 'sum by (process) (increase(soak_health_checks_total{status="healthy"}[$window]))'
+    checks = "sum by (process) (increase(soak_health_checks_total[$window]))"
+    assert _unfiltered(health) == f"({healthy} or 0 * {checks}) / {checks}"
 
 
 def test_thresholds_are_read_at_build_time_and_durations_converted(tmp_path):

@@ -178,8 +178,9 @@ def memory_growth(lim: Limits):
     limit = lim.criterion("memory_growth", "growth")
     slope = f"deriv({series('soak_process_resident_memory_bytes', PROCESS)}[{MEMORY_GROWTH_WINDOW}])"
     return timeseries(
-        "Memory growth", f"RSS slope per process over {MEMORY_GROWTH_WINDOW}, per hour (the memory_growth "
-        f"criterion's plot); pass under {limit / MIB:g} MiB/hour.", "bytes",
+        "Memory growth", f"RSS slope per process over a rolling {MEMORY_GROWTH_WINDOW}, per hour (the "
+        f"memory_growth criterion takes the slope over its whole window); pass under {limit / MIB:g} MiB/hour.",
+        "bytes",
         queries((f"max by (process) ({slope}) * 3600", "{{process}}")), above_is_bad(limit), width=8, min_val=None)
 
 
