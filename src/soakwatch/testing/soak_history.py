@@ -38,6 +38,7 @@ TYPES = {
     "soak_process_resident_memory_bytes": "gauge", "soak_process_open_fds": "gauge",
     "soak_harvester_queue_dropped": "counter", "soak_harvester_substream_timeouts": "counter",
     "soak_harvester_reconnects": "counter", "soak_harvester_queue_depth": "gauge",
+    "soak_harvester_last_update_timestamp_seconds": "gauge",
     "soak_signals": "counter", "soak_signals_confirmed": "counter", "soak_signals_strong": "counter",
     "soak_sink_signals": "counter", "soak_sink_parity_diff_ratio": "gauge",
     "soak_timeseries_exports": "counter", "soak_timeseries_export_errors": "counter",
@@ -57,7 +58,8 @@ class Variant:
     exports at ``phase + k * period`` (k >= 1) except at the skipped times. ``late``: a counter's series
     (``queue_dropped``, ``export_errors`` or ``<process>:unhealthy``) first appears at a time with a value.
     ``queue_drops``: ``(time, count)`` the harvester drops. ``exporter_restart``: the soak exporter restarts
-    then, and its counters start again from 0.
+    then, and its counters start again from 0. ``harvester_silent_from``: no harvester stats after that time
+    (the exporter keeps showing the last totals).
     """
 
     begin: int = 0
@@ -68,6 +70,7 @@ class Variant:
     late: dict[str, tuple[int, float]] = dataclasses.field(default_factory=dict)
     queue_drops: tuple[tuple[int, int], ...] = ()
     exporter_restart: int | None = None
+    harvester_silent_from: int | None = None
 
 
 class History:
@@ -244,6 +247,9 @@ class _Run:
         h.add("soak_harvester_substream_timeouts_total", t, 0)
         h.add("soak_harvester_reconnects_total", t, c["harvest_reconnects"])
         h.add("soak_harvester_queue_depth", t, 12)
+        silent = self.v.harvester_silent_from
+        h.add("soak_harvester_last_update_timestamp_seconds", t, t if silent is None or rel < silent
+              else self.start + silent)
         total = c["signals"]
         h.add("soak_signals_total", t, total)
         h.add("soak_signals_confirmed_total", t, total // 2)

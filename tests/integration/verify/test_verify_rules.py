@@ -27,6 +27,13 @@ def test_harvester_counter_born_with_drops_fails_harvester_slo(soaks: Soaks, cap
     assert code == 1
 
 
+def test_a_harvester_that_went_silent_is_no_data_not_zero_drops(soaks: Soaks, capsys):
+    code, got = verdict(capsys, soaks, "harvester_silent")
+    assert got["harvester_slo"]["result"] == "no data"  # its counters sat at 0 because nothing was heard
+    assert [cid for cid, c in got.items() if c["result"] != "pass"] == ["harvester_slo"]
+    assert code == 1
+
+
 def test_a_first_export_that_failed_fails_export_rate(soaks: Soaks, capsys):
     code, got = verdict(capsys, soaks, "late_export_error")
     assert got["export_rate"]["result"] == "fail" and value(got["export_rate"], "errors") == 1

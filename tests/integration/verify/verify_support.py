@@ -22,6 +22,7 @@ MINUTE = 60
 VARIANTS = {
     "late_queue_dropped": Variant(late={"queue_dropped": (LEAD_IN + 2 * MINUTE, 2)}),
     "late_export_error": Variant(late={"export_errors": (LEAD_IN + 30 * MINUTE, 1)}),
+    "harvester_silent": Variant(harvester_silent_from=LEAD_IN + 5 * MINUTE),
     "late_unhealthy": Variant(late={"broker:unhealthy": (LEAD_IN + 30 * MINUTE, 8)}),
     "exact_hour": Variant(begin=LEAD_IN, stop=LENGTH - 6),
     "exports_phase_0": Variant(export_period=MINUTE),

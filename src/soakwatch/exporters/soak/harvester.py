@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -52,12 +53,19 @@ class HarvesterCollector(Collector):
         soak_harvester_substream_timeouts_total 0.0
         soak_harvester_reconnects_total 1.0
         soak_harvester_stats_received_total 360.0
+        soak_harvester_last_update_timestamp_seconds 1.7672292e+09
         soak_harvester_queue_depth 12.0
+
+    ``soak_harvester_last_update_timestamp_seconds`` is the time of the latest live stats message, or the run
+    manifest's modification time while the manifest is the source; absent while there is no source at all.
     """
 
-    def __init__(self, errors: ErrorCounter, manifest: ManifestReader | None = None) -> None:
+    def __init__(self, errors: ErrorCounter, manifest: ManifestReader | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self._errors = errors
         self._manifest = manifest
+        self._clock = clock
+        self._updated: float | None = None
         self._counters = {key: ResetSafeCounter() for key in HARVESTER_COUNTERS}
         self._depth: int | None = None
         self._received = 0
@@ -79,6 +87,7 @@ class HarvesterCollector(Collector):
                 if value is None:
                     continue
                 self._live = True
+                self._updated = self._clock()
                 if key == "queue_depth":
                     self._depth = value
                 else:
@@ -90,6 +99,14 @@ class HarvesterCollector(Collector):
                 return {key: counter.total for key, counter in self._counters.items()}
         fallback = self._manifest.harvester() if self._manifest else None
         return {key: (fallback or {}).get(key, 0) for key in HARVESTER_COUNTERS}
+
+    def _last_update(self) -> float | None:
+        with self._lock:
+            if self._live:
+                return self._updated
+        if self._manifest is None or self._manifest.harvester() is None:
+            return None
+        return self._manifest.modified_at
 
     def state(self) -> dict[str, Any]:
         """Base and last value of each counter and the stats count (what the state file keeps)."""
@@ -114,6 +131,10 @@ class HarvesterCollector(Collector):
             received, depth = self._received, self._depth
         yield CounterMetricFamily("soak_harvester_stats_received", "Messages received on the harvester stats "
                                   "subject (0: the counters above are not from live stats).", value=received)
+        updated = self._last_update()
+        if updated is not None:
+            yield GaugeMetricFamily("soak_harvester_last_update_timestamp_seconds", "Time of the harvester "
+                                    "figures shown: the latest live stats, else the run manifest's.", value=updated)
         if depth is not None:
             yield GaugeMetricFamily("soak_harvester_queue_depth", "Harvester queue depth in the latest stats.",
                                     value=depth)

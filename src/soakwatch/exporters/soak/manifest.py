@@ -76,6 +76,12 @@ class ManifestReader:
         return best
 
     @property
+    def modified_at(self) -> float | None:
+        """Modification time (unix seconds) of the manifest file now in use; None before one was read."""
+        with self._lock:
+            return self._seen[1] / 1e9 if self._seen else None
+
+    @property
     def data(self) -> dict[str, Any] | None:
         with self._lock:
             return self._data

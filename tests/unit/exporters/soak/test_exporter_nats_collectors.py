@@ -132,3 +132,19 @@ def test_manifest_glob_reads_newest_and_missing_is_quiet(tmp_path):
     os.utime(tmp_path / "run_manifest_a.json", (1, 1))
     reader.refresh()
     assert reader.harvester() == {"reconnect_count": 2}
+
+
+def test_harvester_last_update_is_the_latest_stats_and_absent_before() -> None:
+    from prometheus_client import CollectorRegistry
+
+    now = [1000.0]
+    harvester = HarvesterCollector(ErrorCounter(), clock=lambda: now[0])
+    registry = CollectorRegistry()
+    registry.register(harvester)
+    assert registry.get_sample_value("soak_harvester_last_update_timestamp_seconds") is None
+    harvester.handle("soak.harvester.stats", b'{"queue_dropped": 0}')
+    now[0] = 1005.0
+    harvester.handle("soak.harvester.stats", b'{"queue_dropped": 1}')
+    assert registry.get_sample_value("soak_harvester_last_update_timestamp_seconds") == 1005.0
+    harvester.handle("soak.harvester.stats", b'{"queue_dropped": -1}')  # refused: not an update
+    assert registry.get_sample_value("soak_harvester_last_update_timestamp_seconds") == 1005.0
