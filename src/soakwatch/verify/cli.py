@@ -95,8 +95,23 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         return 2
 
 
+MAX_FUTURE_SECONDS = 300.0  # clock skew allowed between this host and the one that gave --until
+
+
+def _until(text: str | None) -> float:
+    """The window's end: now, or --until, which may not lie in the future (nothing is measured there yet)."""
+    now = time.time()
+    if not text:
+        return now
+    until = parse_time(text)
+    if until > now + MAX_FUTURE_SECONDS:
+        raise ConfigError("--until", f"lies {until - now:.0f} s in the future; a window must end by now "
+                                     f"(+{MAX_FUTURE_SECONDS:.0f} s of clock skew): {text!r}")
+    return until
+
+
 def _verify(args: argparse.Namespace) -> int:
-    window = Window.ending(parse_time(args.until) if args.until else time.time(), parse_duration(args.since))
+    window = Window.ending(_until(args.until), parse_duration(args.since))
     tz = parse_tz(args.tz)
     run_info = load_run_info(args.run_manifest)
     planned = parse_duration(args.min_duration, "--min-duration") if args.min_duration else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,9 +55,11 @@ def load_settings(path: Path | None) -> Settings:
     if path is None:
         return default_settings()
     try:
-        document = yaml.safe_load(Path(path).read_text()) or {}
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ConfigError("--criteria", f"must be a readable file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("--criteria", f"must be UTF-8 text ({path}: byte {exc.start} is not UTF-8)") from None
     except yaml.YAMLError as exc:
         raise ConfigError("--criteria", f"must be valid YAML ({str(exc).splitlines()[0]})") from None
     return parse_settings(document)
@@ -147,6 +150,7 @@ def _severity(entry: dict[str, Any], default: str, field: str) -> str:
 
 def _number(value: Any, field: str) -> float:
     _require(isinstance(value, int | float) and not isinstance(value, bool), field, f"must be a number, got {value!r}")
+    _require(math.isfinite(value), field, f"must be a finite number, got {value!r}")
     return float(value)
 
 

@@ -93,7 +93,8 @@ def _evaluate(criterion: Criterion, q: Querier, settings: Settings) -> Criterion
         return evaluate(criterion, q, settings)
     except PrometheusRejected as exc:
         if criterion.source == "custom":
-            raise ConfigError(f"criteria.{criterion.id}.query", f"was rejected: {exc}") from None
+            raise ConfigError(f"criteria.{criterion.id}.query",
+                              f"was rejected: {str(exc).removeprefix('verify-soak: ')}") from None
         raise PrometheusRejected(f"{exc} (criterion {criterion.id})") from None
 
 

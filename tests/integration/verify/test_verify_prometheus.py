@@ -118,7 +118,9 @@ def test_a_custom_query_prometheus_rejects_is_a_config_error(soaks: Soaks, capsy
     criteria = tmp_path / "criteria.yml"
     criteria.write_text("criteria:\n  broken: {query: 'rate(soak_nats_messages_total', op: '>', threshold: 0}\n")
     assert main(soaks.args("pass", "--criteria", str(criteria))) == 2
-    assert "invalid config: criteria.broken.query was rejected" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "invalid config: criteria.broken.query was rejected" in err
+    assert err.count("verify-soak:") == 1, err  # the prefix once, not once per layer
 
 
 def test_only_and_skip_select_criteria(soaks: Soaks, capsys):
