@@ -39,6 +39,24 @@ def test_text_is_a_table_with_the_verdict_last():
     assert "\x1b[" not in out
 
 
+def test_text_wraps_a_long_detail_and_says_the_window_as_people_do():
+    long = result("restart_recovery", "fail")
+    long.notes[:] = ["harvest: 1 restart(s), longest downtime 2.0 s; signal: 3 restart(s), longest downtime "
+                     "15.0 s; broker (no data: coverage 40% of the window)"]
+    out = FORMATTERS["text"](Verdict(Window.ending(1767229200, 172), "http://p", [long], False), UTC)
+    lines = out.splitlines()
+    assert "(2 min 52 s)" in lines[0]
+    column = lines[2].index("DETAIL")
+    detail = " ".join(line[column:] for line in lines[3:lines.index("", 3)])
+    assert detail == long.notes[0] and all(len(line[column:]) <= 60 for line in lines[3:])
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(45, "45 s"), (172, "2 min 52 s"), (3600, "1 h 0 min"),
+                                                (3661, "1 h 1 min 1 s"), (59.6, "1 min 0 s")])
+def test_durations(seconds, shown):
+    assert values.duration(seconds) == shown
+
+
 def test_text_colours_only_when_asked():
     out = FORMATTERS["text"](verdict(result("tick_rate", "pass")), UTC, color=True)
     assert "\x1b[32mPASS" in out and out.rstrip().endswith("\x1b[0m")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import tzinfo
 
 from soakwatch.verify.engine import CriterionResult, Verdict
@@ -17,7 +18,8 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
     w = verdict.window
     rows = [(row, r.status if i == 0 else "") for r in verdict.results for i, row in enumerate(_rows(r))]
     widths = [max(len(row[i]) for row in [_HEADER, *(row for row, _ in rows)]) for i in range(len(_HEADER))]
-    lines = [f"window {w.iso(w.start, tz)} .. {w.iso(w.end, tz)} ({w.seconds / 60:g} min), source {verdict.url}",
+    lines = [f"window {w.iso(w.start, tz)} .. {w.iso(w.end, tz)} ({values.duration(w.seconds)}), "
+             f"source {verdict.url}",
              "", _line(_HEADER, widths)]
     for row, status in rows:
         line = _line(row, widths)
@@ -32,20 +34,19 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
 
 
 def _rows(result: CriterionResult) -> list[tuple[str, ...]]:
-    """The criterion's first check with its ID, result and detail; one more line per further check."""
-    rows: list[tuple[str, ...]] = []
+    """The criterion's first check with its ID and result; one more line per further check; the detail
+    wrapped down the last column (more lines when it is longer than the checks)."""
+    cells: list[tuple[str, ...]] = []
     for index, check in enumerate(result.checks):
         first = index == 0
         measured = values.fmt(check.worst(), check.unit) + (f" ({_BREACH[result.severity]})" if check.failed else "")
-        rows.append((result.id if first else "", result.status.upper() if first else "", check.name,
-                     measured, values.threshold(check).removeprefix(f"{check.name} "),
-                     _clip(values.detail(result)) if first else ""))
-    return rows
+        cells.append((result.id if first else "", result.status.upper() if first else "", check.name,
+                      measured, values.threshold(check).removeprefix(f"{check.name} ")))
+    detail = textwrap.wrap(values.detail(result), DETAIL_WIDTH, break_on_hyphens=False)
+    cells += [("",) * 5] * (len(detail) - len(cells))
+    return [(*row, detail[i] if i < len(detail) else "") for i, row in enumerate(cells)]
 
 
 def _line(cells: tuple[str, ...], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
-
-def _clip(text: str) -> str:
-    return text if len(text) <= DETAIL_WIDTH else text[: DETAIL_WIDTH - 3] + "..."

@@ -74,3 +74,13 @@ def verdict_line(results: list[CriterionResult], passed: bool, strict: bool) -> 
     text += f"; failed: {', '.join(bad)}" if bad else ""
     text += f"; warnings: {', '.join(warned)}" if warned else ""
     return text + ")"
+
+
+def duration(seconds: float) -> str:
+    """``2 min 52 s``, ``1 h 0 min``, ``45 s``: a window's length as people say it."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" + (f" {secs} s" if secs else "")
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
