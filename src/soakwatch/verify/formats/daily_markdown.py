@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from soakwatch.verify.formats import values
+
 NONE = "-"
 
 
@@ -12,7 +14,7 @@ def render(report: dict[str, Any]) -> str:
     lines = [
         f"# Daily report: {report['sink']} sink, {report['report_date']} ({report['report_tz']})", "",
         f"- Run: {_cell(state['run_id'])}, state {_cell(state['run_state'])}",
-        f"- Window: {window['start']} .. {window['end']} ({window['seconds'] / 60:g} min)",
+        f"- Window: {window['start']} .. {window['end']} ({values.duration(window['seconds'])})",
         f"- Verdict: {report['verdict'].upper()}", "",
         f"## Signals ({report['sink']})", "",
         *_table(["total", "confirm", "strong", "strong_ratio"], [report["signals"]]), "",

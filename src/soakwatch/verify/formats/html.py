@@ -26,7 +26,7 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
             f"<title>Soak verdict: {status.upper()}</title><style>{_STYLE}</style></head><body>")
     intro = (f'<h1>Soak verdict: <span class="{status}">{status.upper()}</span></h1>'
-             f"<p>Window {escape(w.iso(w.start, tz))} .. {escape(w.iso(w.end, tz))} ({w.seconds / 60:g} min), "
+             f"<p>Window {escape(w.iso(w.start, tz))} .. {escape(w.iso(w.end, tz))} ({values.duration(w.seconds)}), "
              f"source <code>{escape(verdict.url)}</code></p>")
     body = [head, intro, _summary(verdict), *(_section(r, verdict, tz) for r in verdict.results)]
     body.append(f"<p><b>{escape(values.verdict_line(verdict.results, verdict.passed, verdict.strict))}</b></p>")

@@ -14,7 +14,7 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
     w = verdict.window
     lines = [
         "# Soak verdict", "",
-        f"- Window: {w.iso(w.start, tz)} .. {w.iso(w.end, tz)} ({w.seconds / 60:g} min)",
+        f"- Window: {w.iso(w.start, tz)} .. {w.iso(w.end, tz)} ({values.duration(w.seconds)})",
         f"- Source: {verdict.url}", "",
         "| criterion | result | measured | threshold | detail |", "|---|---|---|---|---|",
     ]
