@@ -96,13 +96,14 @@ def _add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Prometheus metrics and client tuning")
     env_flag(group, "--web.listen-address", env="SOAK_PROBE_LISTEN", dest="listen", type=host_port,
              help="serve /metrics on HOST:PORT (e.g. :9464)")
-    group.add_argument("--metrics-port", type=int, help="serve /metrics on 0.0.0.0:PORT (same as --web.listen-address)")
-    group.add_argument("--connect-timeout", type=positive_float, default=10.0,
-                       help="seconds to wait for the first connection before giving up (exit 1)")
+    env_flag(group, "--metrics-port", env="SOAK_PROBE_METRICS_PORT", type=int,
+             help="serve /metrics on 0.0.0.0:PORT (same as --web.listen-address)")
+    env_flag(group, "--connect-timeout", env="SOAK_PROBE_CONNECT_TIMEOUT", type=positive_float, default=10.0,
+             help="seconds to wait for the first connection before giving up (exit 1)")
     group.add_argument("--no-fast-path", dest="fast_path", action="store_false",
                        help="use nats-py's ordinary callback path instead of the zero-copy one")
-    group.add_argument("--pending-msgs-limit", type=int, default=512 * 1024,
-                       help="client buffer (messages) of the ordinary path before it drops (slow consumer)")
+    env_flag(group, "--pending-msgs-limit", env="SOAK_PROBE_PENDING_MSGS_LIMIT", type=int, default=512 * 1024,
+             help="client buffer (messages) of the ordinary path before it drops (slow consumer)")
 
 
 def _reader(args: argparse.Namespace) -> TickReader:
