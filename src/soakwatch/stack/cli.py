@@ -135,7 +135,8 @@ def _start_all(plan: list[Server], record: dict[str, Any], state_dir: Path, time
 
 
 def up(argv: Sequence[str] | None = None, prog: str = "soakwatch up") -> int:
-    """Start the stack detached; prints its URLs. 0 when every part is ready, 1 on a start error, 2 on bad config."""
+    """Start the stack detached; prints its URLs. 0 when every part is ready, 1 on a start error, 2 on bad config,
+    130 when interrupted (Ctrl-C) while starting: what had started is stopped again."""
     args = _up_parser(prog).parse_args(argv)
     state_dir = Path(args.state_dir).resolve()
     if _running(state.read_state(state_dir)):
@@ -144,6 +145,9 @@ def up(argv: Sequence[str] | None = None, prog: str = "soakwatch up") -> int:
         return 1
     try:
         return _up(args, state_dir)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; every part already started was stopped", file=sys.stderr)
+        return 130
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2

@@ -49,3 +49,25 @@ def test_port_flags_also_read_the_environment(monkeypatch):
     monkeypatch.setenv("SOAKWATCH_PROMETHEUS_PORT", "19999")
     _, ports = cli._ports(cli._up_parser("soakwatch up").parse_args([]))
     assert ports["prometheus"] == 19999 and ports["alertmanager"] == 9093
+
+
+def test_ctrl_c_while_starting_stops_what_started_and_exits_130(tmp_path, monkeypatch, capsys, port_flags):
+    import subprocess
+
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start_one_then_interrupt(plan, record, state_dir, timeout):
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        started.append(child)
+        record["components"].append({"name": "sleeper", "pid": child.pid,
+                                     "create_time": state.process_identity(child.pid)})
+        state.write_state(state_dir, record)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_start_all", start_one_then_interrupt)
+    code = cli.up(["--state-dir", str(tmp_path / "state"), *port_flags])
+    assert code == 130
+    assert started[0].wait(15) is not None  # stopped, not left behind
+    assert state.read_state(tmp_path / "state") is None
+    err = capsys.readouterr().err
+    assert "interrupted; every part already started was stopped" in err and "Traceback" not in err
