@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 from pathlib import Path
 
@@ -23,10 +24,8 @@ def _parsers(monkeypatch: pytest.MonkeyPatch) -> dict[str, argparse.ArgumentPars
     monkeypatch.setattr(argparse.ArgumentParser, "print_help", lambda self, file=None: seen.setdefault(self.prog, self))
     runs = [(main, [name]) for name in SUBCOMMANDS] + [(main, ["bench", mode]) for mode in BENCH_PATTERNS]
     for entry, argv in [*runs, (probe_main, []), (verify_main, [])]:
-        try:
+        with contextlib.suppress(SystemExit):
             entry([*argv, "--help"])
-        except SystemExit:
-            pass
     return seen
 
 
