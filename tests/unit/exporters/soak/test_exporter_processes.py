@@ -7,7 +7,7 @@ from soakwatch.exporters.shared.errorlog import ErrorCounter
 from soakwatch.exporters.soak.config import ProcessMatch
 from soakwatch.exporters.soak.manifest import ManifestReader
 from soakwatch.exporters.soak.processes import ProcessCollector
-from soakwatch.exporters.soak.procscan import Snapshot, matches
+from soakwatch.exporters.soak.procscan import ScanResult, Snapshot, matches
 from soakwatch.testing.samples import sample_values, value
 
 
@@ -18,8 +18,8 @@ class FakeTable:
         self.now = 1000.0
         self.running: dict[str, Snapshot] = {}
 
-    def scan(self, matchers):
-        return {name: snap for name, snap in self.running.items() if name in matchers}
+    def scan(self, matchers, scope=None):
+        return ScanResult(found={name: snap for name, snap in self.running.items() if name in matchers})
 
     def alive(self, pid, create_time):
         return any(s.pid == pid and s.create_time == create_time for s in self.running.values())
