@@ -44,7 +44,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                "(or a demo already runs from this state folder), 2 bad flags or fault specs, 130 cut short by SIGINT "
                "(Ctrl-C), 143 by SIGTERM (both stop the pipeline in order and write the run manifest first)")
     env_flag(parser, "--minutes", env="SOAK_DEMO_MINUTES", default=3.0, type=positive_float,
-             help="length of the run, after the pipeline is up")
+             help="length of the run, after the pipeline is up and warmed up")
+    env_flag(parser, "--warmup", env="SOAK_DEMO_WARMUP", default=10.0, type=_seconds,
+             help="seconds the ticks flow after every process reported healthy, before the run and its window "
+                  "start (start-up memory is not growth)")
     env_flag(parser, "--rate", env="SOAK_TICK_RATE", default=6000.0, type=positive_float, help="ticks per second")
     parser.add_argument("--symbols", nargs="+", default=os.environ.get(SYMBOLS_ENV, " ".join(DEFAULT_SYMBOLS)).split(),
                         help=f"symbols, round-robin [env {SYMBOLS_ENV}, space-separated; default "
@@ -63,6 +66,17 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     _worker_flags(parser)
     add_nats_arguments(parser)
     return parser
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
 
 
 def _worker_flags(parser: argparse.ArgumentParser) -> None:
@@ -93,7 +107,7 @@ def settings_from(args: argparse.Namespace) -> DemoSettings:
         minutes=args.minutes, rate=args.rate,
         symbols=tuple(args.symbols), faults=tuple(faults), nats_url=str(args.nats_url).split(",")[0].strip(),
         timeseries={"type": args.timeseries_type, "url": redact_url(args.timeseries_url)},
-        worker_args=worker_args)
+        worker_args=worker_args, warmup=args.warmup)
 
 
 def worker_env(args: argparse.Namespace, run_id: str) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import signal
 import sys
@@ -19,11 +20,14 @@ from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import cli as stack_cli
 from soakwatch.stack import state
 from soakwatch.verify import cli as verify_cli
+from soakwatch.verify.promapi import PromClient, PrometheusError
 
 EXIT_CODES = ("exit codes: 0 the verdict passed, 1 a criterion failed (or a step could not start), 2 bad flags or "
               "config, 130 cut short by Ctrl-C (SIGINT; 143 SIGTERM): the pipeline is stopped in order and the "
               "verdict of the run so far is still written, but a cut-short run never exits 0")
 CUT_SHORT = (exit_code(signal.SIGINT), exit_code(signal.SIGTERM))
+SCRAPED_JOBS = ("soak_exporter", "soak_probe")
+SCRAPED_TIMEOUT = 30.0
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -77,6 +81,22 @@ def scrape_seconds(text: str | None) -> float:
     return seconds or manifest.DEFAULT_SCRAPE_SECONDS
 
 
+def wait_scraped(prometheus_url: str, jobs: Sequence[str], deadline: float) -> bool:
+    """Wait until Prometheus has scraped each job once (``up == 1``), so the run's first seconds are recorded,
+    not lost to a stack that is still starting; False (and a note) at the monotonic ``deadline``."""
+    client = PromClient(prometheus_url)
+    expr = " or ".join(f'up{{job="{job}"}} == 1' for job in jobs)
+    while time.monotonic() < deadline:
+        with contextlib.suppress(PrometheusError):
+            result = client.query(expr, time.time()).get("result", [])
+            if {r["metric"].get("job") for r in result} >= set(jobs):
+                return True
+        time.sleep(0.2)
+    print(f"quickstart: note: Prometheus has not scraped {', '.join(jobs)} yet; the run starts anyway",
+          file=sys.stderr, flush=True)
+    return False
+
+
 def verify_window(demo_dir: Path, scrape: float) -> tuple[str, float]:
     """``(--since, --until)`` of the run in ``demo_dir`` (the demo's own rule: ``manifest.verify_window``)."""
     return manifest.verify_window(manifest.read(demo_dir / manifest.MANIFEST_NAME), scrape)
@@ -94,6 +114,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch quicks
         return 2
     try:
         code = stack_cli.up(_up_argv(args))
+        if code == 0:
+            wait_scraped(f"http://127.0.0.1:{args.prometheus_port}", SCRAPED_JOBS, time.monotonic() + SCRAPED_TIMEOUT)
         return _demo_and_verdict(args) if code == 0 else code
     except KeyboardInterrupt:
         print("quickstart: interrupted; no verdict", file=sys.stderr, flush=True)

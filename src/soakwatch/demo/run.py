@@ -48,6 +48,7 @@ class DemoSettings:
     nats_url: str
     timeseries: dict[str, str]
     worker_args: tuple[str, ...]  # interval and size flags passed to every worker
+    warmup: float = 0.0  # seconds the ticks flow after the pipeline is up, before the run starts
 
     @property
     def seconds(self) -> float:
@@ -110,6 +111,7 @@ class DemoRun:
             try:
                 await self.supervisor.start()
                 await self._wait_ready()
+                await self._warm_up()
                 await self._main_loop()
             finally:
                 await self._shutdown(ticks)
@@ -134,8 +136,17 @@ class DemoRun:
                 raise PipelineStartError(f"demo: no heartbeat from {', '.join(missing)} within "
                                          f"{READY_TIMEOUT:.0f} s; see {self.s.demo_dir / 'logs'}")
             await asyncio.sleep(0.05)
-        self.info.state, self.info.window_start = "running", time.time()
-        self.progress.note(f"demo: pipeline up (harvest, signal, broker, report); running {self.s.minutes:g} min")
+        self.info.state = "warming_up"
+        self.progress.note(f"demo: pipeline up (harvest, signal, broker, report); warm-up {self.s.warmup:g} s")
+
+    async def _warm_up(self) -> None:
+        """The ticks flow ``warmup`` s before the run (its length, faults and window) starts, so the memory
+        the processes take while they start up is not judged as growth."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), self.s.warmup)
+        if not self._stop.is_set():
+            self.info.state, self.info.window_start = "running", time.time()
+            self.progress.note(f"demo: running {self.s.minutes:g} min")
 
     async def _main_loop(self) -> None:
         assert self._ticks is not None

@@ -34,7 +34,8 @@ def test_sigint_stops_in_order_and_failed_pushes_only_warn(nats, tmp_path):
     err = tmp_path / "demo.err"
     argv = [sys.executable, "-m", "soakwatch", "demo", "--minutes", "5", "--rate", "500", "--state-dir",
             str(tmp_path), "--nats-url", nats.url, "--pushgateway-url", unreachable, "--heartbeat-interval", "1",
-            "--export-interval", "1", "--fault", "unhealthy:signal@1s+1m", "--run-id", "sigint-run.1"]
+            "--export-interval", "1", "--fault", "unhealthy:signal@1s+1m", "--run-id", "sigint-run.1",
+            "--warmup", "0"]
     with open(err, "w") as stderr:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, env=env, text=True)
     try:

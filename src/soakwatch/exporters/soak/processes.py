@@ -19,6 +19,7 @@ from soakwatch.exporters.soak.procscan import ScanResult, Snapshot
 from soakwatch.exporters.soak.procscope import ProcessScope
 
 SEARCH_INTERVAL = 1.0  # while a logical process is not found, a new process is looked for this often
+SETTLE_SECONDS = 10.0  # an instance this young is sampled every SEARCH_INTERVAL: its memory is still growing
 Scan = Callable[[Mapping[str, ProcessMatch], ProcessScope | None], ScanResult]
 
 
@@ -41,6 +42,13 @@ class ProcessCollector(Collector):
     ``liveness_interval`` (so exit times are late by at most that much); a process replaced between two
     checks counts its exit at the last time it was seen alive. A gone process is up=0, not an error.
 
+    While a logical process is not found, a full scan also runs every ``search_interval`` when new
+    processes appeared, so a start is seen within about a second; an instance younger than ``settle``
+    seconds is sampled that often too, so its memory while it starts up is never held for a whole
+    ``interval`` (that would look like growth over a short window). A logical process that several runs
+    match (no scope) is counted as ``ambiguous_match`` and not exposed at all: no run's data is shown as
+    another's.
+
     Sample::
 
         soak_process_up{process="signal"} 1.0
@@ -59,6 +67,7 @@ class ProcessCollector(Collector):
         scope: ProcessScope | None = None, errors: ErrorCounter | None = None, scan: Scan = procscan.scan,
         alive: Callable[[int, float], bool] = procscan.alive, clock: Callable[[], float] = time.time,
         pids: Callable[[], list[int]] = psutil.pids, search_interval: float = SEARCH_INTERVAL,
+        settle: float = SETTLE_SECONDS,
     ) -> None:
         self._matchers, self._scope = dict(matchers), scope
         self._manifest, self._errors = manifest, errors or ErrorCounter()
@@ -66,7 +75,8 @@ class ProcessCollector(Collector):
         self._states = {name: _State() for name in matchers}
         self._last_alive = dict.fromkeys(matchers, 0.0)
         self._sampled = False
-        self._search_interval, self._searched_at, self._known_pids = search_interval, 0.0, frozenset[int]()
+        self._search_interval, self._settle = search_interval, settle
+        self._searched_at, self._known_pids = 0.0, frozenset[int]()
         self._lock = threading.Lock()
         self._sampling = threading.Lock()  # one scan at a time, applied in the order it was taken
 
@@ -96,14 +106,17 @@ class ProcessCollector(Collector):
             self._seen(name, state, snap, now)
 
     def search(self) -> None:
-        """A full scan when a logical process is not found, new processes appeared and the last scan is
-        ``search_interval`` old; called with the liveness checks."""
+        """A full scan when the last one is ``search_interval`` old and an instance is young, or a logical
+        process is not found and new processes appeared; called with the liveness checks."""
+        now = self._clock()
+        if now - self._searched_at < self._search_interval:
+            return
         with self._lock:
             missing = any(not s.up for s in self._states.values())
-        if not missing or self._clock() - self._searched_at < self._search_interval:
-            return
-        pids = frozenset(self._pids())
-        if pids != self._known_pids:
+            young = any(s.up and s.start_time is not None and now - s.start_time < self._settle
+                        for s in self._states.values())
+        pids = frozenset(self._pids()) if missing else self._known_pids
+        if young or pids != self._known_pids:
             self._known_pids = pids
             self.sample()
 
