@@ -43,8 +43,9 @@ class ProcessCollector(Collector):
     checks counts its exit at the last time it was seen alive. A gone process is up=0, not an error.
 
     While a logical process is not found, a full scan also runs every ``search_interval`` when new
-    processes appeared, so a start is seen within about a second; an instance younger than ``settle``
-    seconds is sampled that often too, so its memory while it starts up is never held for a whole
+    processes appeared, so a start is seen within about a second; the resources of an instance younger
+    than ``settle`` seconds are read that often too (that process only), so its memory while it starts up
+    is never held for a whole
     ``interval`` (that would look like growth over a short window). A logical process that several runs
     match (no scope) is counted as ``ambiguous_match`` and not exposed at all: no run's data is shown as
     another's.
@@ -67,11 +68,12 @@ class ProcessCollector(Collector):
         scope: ProcessScope | None = None, errors: ErrorCounter | None = None, scan: Scan = procscan.scan,
         alive: Callable[[int, float], bool] = procscan.alive, clock: Callable[[], float] = time.time,
         pids: Callable[[], list[int]] = psutil.pids, search_interval: float = SEARCH_INTERVAL,
-        settle: float = SETTLE_SECONDS,
+        settle: float = SETTLE_SECONDS, resnapshot: Callable[[int, float], Snapshot | None] = procscan.resnapshot,
     ) -> None:
         self._matchers, self._scope = dict(matchers), scope
         self._manifest, self._errors = manifest, errors or ErrorCounter()
         self._scan, self._alive, self._clock, self._pids = scan, alive, clock, pids
+        self._resnapshot = resnapshot
         self._states = {name: _State() for name in matchers}
         self._last_alive = dict.fromkeys(matchers, 0.0)
         self._sampled = False
@@ -106,19 +108,30 @@ class ProcessCollector(Collector):
             self._seen(name, state, snap, now)
 
     def search(self) -> None:
-        """A full scan when the last one is ``search_interval`` old and an instance is young, or a logical
-        process is not found and new processes appeared; called with the liveness checks."""
+        """Every ``search_interval``: a full scan when a logical process is not found and new processes
+        appeared, else fresh resources of the young instances; called with the liveness checks."""
         now = self._clock()
         if now - self._searched_at < self._search_interval:
             return
         with self._lock:
             missing = any(not s.up for s in self._states.values())
-            young = any(s.up and s.start_time is not None and now - s.start_time < self._settle
-                        for s in self._states.values())
+            young = {name: s.instance for name, s in self._states.items() if s.up and s.instance
+                     and s.start_time is not None and now - s.start_time < self._settle}
         pids = frozenset(self._pids()) if missing else self._known_pids
-        if young or pids != self._known_pids:
+        if pids != self._known_pids:
             self._known_pids = pids
             self.sample()
+        elif young:
+            self._searched_at = now
+            self._refresh(young)
+
+    def _refresh(self, instances: Mapping[str, tuple[int, float]]) -> None:
+        for name, instance in instances.items():
+            snap = self._resnapshot(*instance)
+            with self._lock:
+                state = self._states[name]
+                if snap is not None and state.instance == instance:
+                    state.last = snap
 
     def check_liveness(self) -> None:
         """Cheap check of the known live instances only, for exact-ish exit times; then ``search()``."""

@@ -186,6 +186,17 @@ def snapshot(proc: psutil.Process, offset: float = 0.0) -> Snapshot | None:
         return None
 
 
+def resnapshot(pid: int, create_time: float) -> Snapshot | None:
+    """A fresh snapshot of that very process (not a reused pid), without a scan; None when it is gone."""
+    try:
+        proc = psutil.Process(pid)
+        if proc.create_time() != create_time:
+            return None
+    except _GONE:
+        return None
+    return snapshot(proc, boot_time_offset())
+
+
 def alive(pid: int, create_time: float) -> bool:
     """True while that very process (not a reused pid) runs and is not a zombie."""
     try:

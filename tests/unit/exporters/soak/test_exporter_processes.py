@@ -141,7 +141,7 @@ def test_matches_needs_every_regex_that_is_set():
 class CountingTable(FakeTable):
     def __init__(self):
         super().__init__()
-        self.scans = 0
+        self.scans = self.resnaps = 0
         self.pid_list = [1, 2]
 
     def scan(self, matchers, scope=None):
@@ -151,11 +151,15 @@ class CountingTable(FakeTable):
     def pids(self):
         return list(self.pid_list)
 
+    def resnapshot(self, pid, create_time):
+        self.resnaps += 1
+        return next((s for s in self.running.values() if (s.pid, s.create_time) == (pid, create_time)), None)
+
 
 def _searching(table, names=("signal",)):
     matchers = {n: ProcessMatch(cmdline=re.compile(n)) for n in names}
     return ProcessCollector(matchers, scan=table.scan, alive=table.alive, clock=table.clock, pids=table.pids,
-                            search_interval=1.0, settle=10.0)
+                            search_interval=1.0, settle=10.0, resnapshot=table.resnapshot)
 
 
 def test_search_scans_a_missing_process_only_when_new_processes_appeared_once_a_second():
@@ -180,18 +184,21 @@ def test_search_scans_a_missing_process_only_when_new_processes_appeared_once_a_
     assert table.scans == 4 and value(col, "soak_process_up", process="signal") == 1
 
 
-def test_search_resamples_a_young_instance_every_second_until_it_settles():
+def test_search_rereads_a_young_instance_every_second_until_it_settles():
     table = CountingTable()
     col = _searching(table)
     table.running["signal"] = _snap(10, table.now, rss=10_000_000)
     col.sample()
     table.running["signal"] = _snap(10, 1000.0, rss=30_000_000)  # same instance, memory grown
-    table.now += 1.0
+    table.now += 0.5
     col.check_liveness()
-    assert table.scans == 2
+    assert table.resnaps == 0  # not yet a second
+    table.now += 0.5
+    col.check_liveness()
+    assert (table.scans, table.resnaps) == (1, 1)  # that process only, no scan
     assert value(col, "soak_process_resident_memory_bytes", process="signal") == 30_000_000
     table.now = 1011.0  # 11 s old: settled, and nothing missing: back to the plain interval
     col.check_liveness()
     table.now += 1.0
     col.check_liveness()
-    assert table.scans == 2
+    assert (table.scans, table.resnaps) == (1, 1)
