@@ -56,7 +56,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 
 
 def _up_argv(args: argparse.Namespace) -> list[str]:
-    argv = ["--state-dir", args.state_dir]
+    argv = ["--state-dir", args.state_dir, "--run-id", args.run_id]
     argv += [item for port in state.PORTS for item in (port.flag, str(getattr(args, f"{port.key}_port")))]
     if args.config_dir:
         argv += ["--config-dir", args.config_dir]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from soakwatch.stack import cli, servers, state
 
 
@@ -35,6 +37,20 @@ def test_soakwatch_commands_run_with_this_python_and_the_agreed_flags(tmp_path):
     assert plan["alert-log"].argv == [*prefix, "alert-log", "--listen", "127.0.0.1:7003",
                                       "--out", str(tmp_path / "alerts.jsonl")]
     assert plan["exporter"].env is not None and plan["exporter"].env[state.STATE_DIR_ENV] == str(tmp_path)
+
+
+def test_the_run_id_reaches_the_exporter(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("SOAK_RUN_ID", raising=False)
+    assert plan_argv(_plan(tmp_path, "--run-id", "20261130T170000Z-ab12"))[-2:] == ["--run-id", "20261130T170000Z-ab12"]
+    assert "--run-id" not in plan_argv(_plan(tmp_path))
+    with pytest.raises(SystemExit) as exited:
+        cli.up(["--state-dir", str(tmp_path / "s"), "--run-id", "no spaces"])
+    assert exited.value.code == 2
+    assert "argument --run-id: must be 1-64 characters" in capsys.readouterr().err  # the rule, not a type name
+
+
+def plan_argv(plan):
+    return plan["exporter"].argv
 
 
 def test_switches_leave_parts_out_but_keep_their_ports_as_scrape_targets(tmp_path):
