@@ -123,6 +123,7 @@ def _verify(args: argparse.Namespace) -> int:
     client.query("vector(1)", window.end)  # reachability and credentials, before any criterion runs
     log = QueryLog()
     verdict = engine.run(client, window, settings, log, strict=args.strict)
+    verdict.run_id = run_info.run_id
     if args.out:
         bundle.write(args.out, verdict, settings, log, client, tz, run_info)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")

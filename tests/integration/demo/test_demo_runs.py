@@ -169,5 +169,8 @@ def test_ctrl_c_judges_the_run_so_far_and_never_exits_0(tmp_path, port_flags):
     assert 25 <= manifest["window"]["end"] - manifest["window"]["start"] <= 60
     verdict = json.loads((state_dir / "evidence" / "verdict.json").read_text())
     assert verdict["window"]["seconds"] <= 65  # the run so far, not the planned 3 minutes
+    assert verdict["run_id"] == "cut-short" and verdict["verdict"] == "fail"
+    run_duration = next(c for c in verdict["criteria"] if c["id"] == "run_duration")
+    assert run_duration["result"] == "fail"  # planned 3 minutes, ran well under one: never a pass
     assert not [pid for pid, _ in workers if psutil.pid_exists(pid)
                 and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
