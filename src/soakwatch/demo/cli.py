@@ -116,7 +116,8 @@ def worker_env(args: argparse.Namespace, run_id: str) -> dict[str, str]:
     env.update(TIMESERIES_TYPE=args.timeseries_type, TIMESERIES_URL=args.timeseries_url, NATS_URL=args.nats_url)
     env[RUN_ID_ENV] = run_id
     secrets = {"NATS_USER": args.user, "NATS_PASSWORD": args.password, "NATS_TOKEN": args.token,
-               "NATS_PASSWORD_FILE": args.password_file, "NATS_TOKEN_FILE": args.token_file, "NATS_CREDS": args.creds, "NATS_NKEY": args.nkey, "NATS_TLS_CA": args.tls_ca,
+               "NATS_PASSWORD_FILE": args.password_file, "NATS_TOKEN_FILE": args.token_file,
+               "NATS_CREDS": args.creds, "NATS_NKEY": args.nkey, "NATS_TLS_CA": args.tls_ca,
                "NATS_TLS_CERT": args.tls_cert, "NATS_TLS_KEY": args.tls_key}
     env.update({key: str(value) for key, value in secrets.items() if value})
     return env
