@@ -25,7 +25,7 @@ from soakwatch.errors import ConfigError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
 from soakwatch.options import env_flag, positive_float
 from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
-from soakwatch.stack import state
+from soakwatch.stack import discover, state
 from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
 
 DEMO_DIR = "demo"
@@ -141,10 +141,13 @@ async def _run(run: DemoRun) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo") -> int:
     parser = build_parser(prog)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    ports = discover.running_ports(args.state_dir)
+    _urls_from_stack(args, argv, ports or {})
     try:
         settings = settings_from(args)
         run = DemoRun(settings, connect_options(args), worker_env(args, settings.run_id), Progress(settings.seconds))
@@ -164,15 +167,26 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
         print(f"{prog}: cannot connect to NATS at {redact_url(args.nats_url)}: {reason}; "
               "is the stack up (`soakwatch up`)?", file=sys.stderr)
         return 1
-    _print_summary(final, run.manifest_path)
+    _print_summary(final, run.manifest_path, discover.url(ports or {}, "prometheus"))
     return 128 + run.stopped_by if run.stopped_by else 0
 
 
-def _print_summary(final: dict[str, Any], path: Path) -> None:
+def _urls_from_stack(args: argparse.Namespace, argv: list[str], ports: dict[str, int]) -> None:
+    """NATS and the Pushgateway of the stack running from --state-dir, unless a flag or variable chose them."""
+    nats_url = discover.url(ports, "nats")
+    if nats_url and not discover.given(argv, ["--nats-url"], "NATS_URL"):
+        args.nats_url = nats_url
+    gateway = discover.url(ports, "pushgateway")
+    if gateway and not discover.given(argv, ["--pushgateway-url", "--timeseries-url"], "TIMESERIES_URL"):
+        args.timeseries_url = gateway
+
+
+def _print_summary(final: dict[str, Any], path: Path, prometheus_url: str | None) -> None:
     restarts = {role: p["restart_count"] for role, p in final["status"]["processes"].items()}
     print(f"demo: run {final['run_id']} {final['status']['state']}; restarts {restarts}; "
           f"backoff {final['restart_backoff_pattern']}; shutdown order {' -> '.join(final['shutdown_order'])}")
     print(f"demo: run manifest {path}")
     since, until = manifest.verify_window(final, manifest.DEFAULT_SCRAPE_SECONDS)
-    print(f"demo: verify with: verify-soak --since {since} --until {until:.3f} --run-manifest {path} "
-          f"(for a {manifest.DEFAULT_SCRAPE_SECONDS:g} s scrape interval)")
+    where = f" --prometheus-url {prometheus_url}" if prometheus_url else ""
+    print(f"demo: verify with: verify-soak --since {since} --until {until:.3f}{where} --run-manifest {path} "
+          f"  # for a {manifest.DEFAULT_SCRAPE_SECONDS:g} s scrape interval")

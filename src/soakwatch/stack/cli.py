@@ -20,7 +20,8 @@ from soakwatch.stack.servers import PortInUseError, Server
 
 GRAFANA_NOTE = (
     "grafana: not available without Docker (`docker compose up` starts it with the soak dashboard); "
-    "for a visual report run `verify-soak --since 60m --out soak-evidence` and open soak-evidence/report.html"
+    "for a visual report run `verify-soak --since 60m --prometheus-url {prometheus} --out soak-evidence` "
+    "and open soak-evidence/report.html"
 )
 
 
@@ -196,7 +197,7 @@ def _print_up(record: dict[str, Any], state_dir: Path) -> None:
     print(f"soakwatch: stack ready (state {state_dir})")
     for comp in record["components"]:
         print(f"  {comp['name']:<17} {_display_url(comp)}")
-    print(GRAFANA_NOTE)
+    print(GRAFANA_NOTE.format(prometheus=f"http://127.0.0.1:{record['ports']['prometheus']}"))
     print(f"stop it with: soakwatch down --state-dir {state_dir}")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from soakwatch import __version__
 from soakwatch.errors import ConfigError
 from soakwatch.options import env_flag
+from soakwatch.stack import discover
 from soakwatch.verify import bundle, engine
 from soakwatch.verify.config import Settings, load_settings, with_planned
 from soakwatch.verify.formats import FORMATTERS
@@ -31,7 +32,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     env_flag(parser, "--since", env="VERIFY_SINCE", default="60m", help="window length (Prometheus duration)")
     env_flag(parser, "--until", env="VERIFY_UNTIL", help="window end, RFC 3339 or unix seconds (default now)")
     env_flag(parser, "--prometheus-url", env="PROMETHEUS_URL", default="http://127.0.0.1:9090",
-             help="Prometheus (or any Prometheus-API store) base URL")
+             help="Prometheus (or any Prometheus-API store) base URL; when neither the flag nor the variable is "
+                  "set and `soakwatch up` runs from $SOAKWATCH_STATE_DIR (or ./.soakwatch), that stack's")
     env_flag(parser, "--bearer-token-file", env="PROMETHEUS_BEARER_TOKEN_FILE", type=Path,
              help="file holding a bearer token")
     env_flag(parser, "--basic-auth-user", env="PROMETHEUS_BASIC_AUTH_USER", help="basic auth user")
@@ -81,10 +83,14 @@ def _ids(values: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     parser = build_parser(prog)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed the message
         return int(exc.code or 0)
+    if not discover.given(argv, ["--prometheus-url"], "PROMETHEUS_URL"):
+        args.prometheus_url = discover.url(discover.running_ports(discover.default_state_dir()) or {},
+                                           "prometheus") or args.prometheus_url
     try:
         return _verify(args)
     except ConfigError as exc:
