@@ -41,7 +41,8 @@ def test_soakwatch_commands_run_with_this_python_and_the_agreed_flags(tmp_path):
 
 def test_the_run_id_reaches_the_exporter(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("SOAK_RUN_ID", raising=False)
-    assert plan_argv_of(_plan(tmp_path, "--run-id", "20261130T170000Z-ab12"), "exporter")[-2:] == ["--run-id", "20261130T170000Z-ab12"]
+    run = "20261130T170000Z-ab12"
+    assert plan_argv_of(_plan(tmp_path, "--run-id", run), "exporter")[-2:] == ["--run-id", run]
     assert "--run-id" not in plan_argv_of(_plan(tmp_path), "exporter")
     with pytest.raises(SystemExit) as exited:
         cli.up(["--state-dir", str(tmp_path / "s"), "--run-id", "no spaces"])
