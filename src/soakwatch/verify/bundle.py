@@ -7,7 +7,9 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from soakwatch import rulegen
 from soakwatch.errors import ConfigError
+from soakwatch.stack.render import find_config_dir
 from soakwatch.verify import daily, manifest
 from soakwatch.verify.config import Settings
 from soakwatch.verify.engine import Verdict
@@ -46,8 +48,18 @@ def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client
         (out / name).write_text(json.dumps(document, indent=2) + "\n")
     (out / "queries.json").write_text(_queries(verdict.url, log))
     (out / "report.md").write_text(markdown.render(verdict, tz))
-    (out / "report.html").write_text(html.render(verdict, tz))
+    (out / "report.html").write_text(html.render(verdict, tz, alerts=facts.alerts, runbook_base=runbook_base()))
     (out / "junit.xml").write_text(junit.render(verdict, tz))
+
+
+def runbook_base() -> str | None:
+    """``runbook_url_base`` of the rules' thresholds.yml (the checkout's or $SOAKWATCH_CONFIG_DIR's); None
+    when there is none to read, and the report then shows the alerts without links."""
+    try:
+        config_dir = find_config_dir()
+        return rulegen.load_config(config_dir / "prometheus" / "thresholds.yml").runbook_url_base
+    except (ConfigError, OSError):
+        return None
 
 
 def _queries(url: str, log: QueryLog) -> str:

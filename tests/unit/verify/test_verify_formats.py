@@ -199,3 +199,26 @@ def test_legend_shows_the_labels_that_differ_and_cuts_long_ones():
     assert ">a_very_long_process\u2026<" in out and "<title>a_very_long_process_name_x</title>" in out
     short = Window.ending(1767229200, 120)
     assert ">00:58:30<" in svg.plot([], None, "", short, UTC, "t")
+
+
+def test_html_puts_failed_criteria_first_and_marks_them():
+    from soakwatch.verify.formats import html
+
+    out = html.render(verdict(result("tick_rate", "pass"), result("resources", "fail")), UTC)
+    summary = out[out.index("<table>"):out.index("</table>")]
+    assert summary.index("resources") < summary.index("tick_rate")
+    assert '<tr class="bad"><td><a href="#resources">' in summary and '<tr><td><a href="#tick_rate">' in summary
+    assert out.index('<section id="resources">') < out.index('<section id="tick_rate">')
+
+
+def test_html_alert_timeline_links_each_runbook():
+    from soakwatch.verify.formats import html
+
+    fired = [{"rule_name": "SoakProcessDown", "level": "critical", "trigger_time": "2026-01-01T00:10:00+00:00",
+              "recovery_time": None, "details": {"process": "signal"}}]
+    out = html.render(verdict(result("tick_rate", "pass")), UTC, alerts=fired,
+                      runbook_base="http://127.0.0.1:9096/runbooks/")
+    assert '<a href="http://127.0.0.1:9096/runbooks/SoakProcessDown.md">SoakProcessDown.md</a>' in out
+    assert "still firing at the window end" in out and "process=signal" in out
+    quiet = html.render(verdict(result("tick_rate", "pass")), UTC, alerts=[])
+    assert "No soak alert fired in the window." in quiet
