@@ -66,9 +66,10 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
 def _compare(args: argparse.Namespace) -> int:
     settings = config.load(args.criteria)
     tz = parse_tz(args.tz)
+    step = parse_duration(args.step, "--step")  # flags are checked before any store is asked
     log = QueryLog()
-    baselines = _baselines(args, settings, log)
-    candidate = _candidate(args, settings, log)
+    baselines = _baselines(args, settings, step, log)
+    candidate = _candidate(args, settings, step, log)
     inputs.same_step([*baselines, candidate])
     result = compare(baselines, candidate, settings)
     if args.out:
@@ -78,13 +79,14 @@ def _compare(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _baselines(args: argparse.Namespace, settings: config.CompareSettings, log: QueryLog) -> list[Side]:
+def _baselines(args: argparse.Namespace, settings: config.CompareSettings, step: float,
+               log: QueryLog) -> list[Side]:
     sides = [inputs.from_bundle(path, "--baseline") for path in args.baseline]
     if args.baseline_until:
-        client = _client(args, args.baseline_url)
         length = parse_duration(args.baseline_since, "--baseline-since")
+        client = _client(args, args.baseline_url)
         sides += [inputs.from_store(client, Window.ending(window_end(text, "--baseline-until"), length),
-                                    settings.metrics, _step(args), log, f"baseline {i + 1}")
+                                    settings.metrics, step, log, f"baseline {i + 1}")
                   for i, text in enumerate(args.baseline_until)]
     if not sides:
         raise ConfigError("--baseline", "or --baseline-until is required: at least one baseline run "
@@ -92,23 +94,19 @@ def _baselines(args: argparse.Namespace, settings: config.CompareSettings, log: 
     return sides
 
 
-def _candidate(args: argparse.Namespace, settings: config.CompareSettings, log: QueryLog) -> Side:
+def _candidate(args: argparse.Namespace, settings: config.CompareSettings, step: float, log: QueryLog) -> Side:
     if args.candidate and args.candidate_until:
         raise ConfigError("--candidate", "cannot be combined with --candidate-until: one candidate run")
     if args.candidate:
         return inputs.from_bundle(args.candidate, "--candidate")
-    client = _client(args, args.candidate_url)
     window = Window.ending(window_end(args.candidate_until, "--candidate-until"),
                            parse_duration(args.candidate_since, "--candidate-since"))
-    return inputs.from_store(client, window, settings.metrics, _step(args), log, "candidate")
+    client = _client(args, args.candidate_url)
+    return inputs.from_store(client, window, settings.metrics, step, log, "candidate")
 
 
 def _client(args: argparse.Namespace, url: str | None) -> PromClient:
     client = PromClient(url or args.prometheus_url, store_auth(args), timeout=args.timeout)
     client.query("vector(1)", time.time())  # reachability and credentials before any metric is queried
     return client
-
-
-def _step(args: argparse.Namespace) -> float:
-    return parse_duration(args.step, "--step")
 

@@ -6,9 +6,8 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from scipy.stats import mannwhitneyu
-
 from soakwatch.verify.compare.config import CompareSettings
+from soakwatch.verify.compare.mannwhitney import mann_whitney
 from soakwatch.verify.compare.metrics import LOWER, MEAN, Metric
 
 REGRESSION = "regression"
@@ -94,8 +93,7 @@ def _test(x: list[float], y: list[float], alternative: str) -> tuple[float, floa
     """One-sided Mann-Whitney U of ``x`` against ``y``: ``(p, U of x)``; identical samples give p = 1."""
     if len(set(x) | set(y)) == 1:
         return 1.0, len(x) * len(y) / 2
-    result = mannwhitneyu(x, y, alternative=alternative)
-    return float(result.pvalue), float(result.statistic)
+    return mann_whitney(x, y, alternative)
 
 
 def effect_size(delta: float) -> str:
