@@ -1,6 +1,8 @@
-"""verify-soak compare on two real demo runs in one local stack: a clean baseline, then a candidate whose ticks lag.
+"""verify-soak compare on two real demo runs in one local stack: a clean baseline, then a candidate whose ticks
+lag and whose broker leaks memory.
 
-The runs are short, so the comparison samples every 3 s (``--step``); Prometheus scrapes every second.
+The runs are short, so the comparison samples every 6 s (``--step``: Prometheus scrapes every second, the
+exporter samples the processes every 5 s, so each step holds a new RSS sample) and accepts 8 samples a side.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from soakwatch.verify.cli import main as verify_main
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEMO = ["--heartbeat-interval=2", "--stats-interval=2", "--export-interval=10", "--rate=1000"]
-MINUTES = 0.75
+MINUTES = 1.0
+CRITERIA = "compare:\n  min_samples: 8\n"  # a minute at a 6 s step: 9 samples a side
 
 
 def _window(state_dir: Path) -> tuple[str, str]:
@@ -26,8 +29,10 @@ def _window(state_dir: Path) -> tuple[str, str]:
 
 
 @pytest.mark.slow
-def test_a_candidate_with_lagging_ticks_regresses_on_p99_against_a_clean_run(tmp_path, port_flags, capsys):
+def test_lagging_ticks_and_a_leaking_broker_regress_against_a_clean_run(tmp_path, port_flags, capsys):
     state_dir = (tmp_path / "state").resolve()
+    criteria = tmp_path / "criteria.yaml"
+    criteria.write_text(CRITERIA)
     port = dict(zip(port_flags[::2], port_flags[1::2], strict=True))
     try:
         code = quickstart.main(["--state-dir", str(state_dir), "--config-dir", str(REPO_ROOT), "--minutes",
@@ -38,19 +43,23 @@ def test_a_candidate_with_lagging_ticks_regresses_on_p99_against_a_clean_run(tmp
         assert demo_cli.main(["--minutes", str(MINUTES), "--state-dir", str(state_dir),
                               "--nats-url", f"nats://127.0.0.1:{port['--nats-port']}",
                               "--pushgateway-url", f"http://127.0.0.1:{port['--pushgateway-port']}", *DEMO,
-                              "--fault", "lag:ticks@0s+2m=0.02"]) == 0
+                              "--fault", "lag:ticks@0s+2m=0.02", "--fault", "leak:broker@2s+2m=120"]) == 0
         candidate = _window(state_dir)
         quickstart.time.sleep(2.0)  # Prometheus has scraped past the candidate's end
         capsys.readouterr()
         code = verify_main(["compare", "--prometheus-url", f"http://127.0.0.1:{port['--prometheus-port']}",
                             "--baseline-since", baseline[0], "--baseline-until", baseline[1],
                             "--candidate-since", candidate[0], "--candidate-until", candidate[1],
-                            "--step", "3s", "--format", "json"])
+                            "--step", "6s", "--criteria", str(criteria), "--format", "json"])
         document = json.loads(capsys.readouterr().out)
     finally:
         stack_cli.down(["--state-dir", str(state_dir)])
     p99 = next(m for m in document["metrics"] if m["metric"] == "tick_latency_p99")
-    assert p99["n_candidate"] >= 10 and p99["n_baseline"] >= 10, p99
+    assert p99["n_candidate"] >= 8 and p99["n_baseline"] >= 8, p99
     assert p99["result"] == "regression", document["metrics"]
     assert p99["change"] > 0.10 and p99["p_value"] < 0.01 and p99["candidate"] > 0.02, p99
+    broker = {m["metric"]: m for m in document["metrics"] if m["process"] == "broker"}
+    assert broker["rss"]["result"] == "regression", json.dumps(broker)
+    assert broker["rss_growth"]["result"] == "regression", broker["rss_growth"]
+    assert broker["rss_growth"]["candidate"] > 3e9, broker["rss_growth"]  # 120 MB/min is 7 GB/h
     assert (code, document["verdict"]) == (1, "regression")
