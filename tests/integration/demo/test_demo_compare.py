@@ -1,13 +1,17 @@
 """verify-soak compare on two real demo runs in one local stack: a clean baseline, then a candidate whose ticks
-lag and whose broker leaks memory.
+lag.
 
 The runs are short, so the comparison samples every 6 s (``--step``: Prometheus scrapes every second, the
-exporter samples the processes every 5 s, so each step holds a new RSS sample) and accepts 8 samples a side.
+exporter samples the processes every 5 s) and accepts 8 samples a side. The tick stream is this stack's own;
+the per-process metrics are not asserted here: the demo exporter matches worker processes by command line on
+the whole host, so another demo running on the same machine can stand in for this one's broker (the leak is
+judged on backfilled runs in tests/integration/verify/test_verify_compare.py).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -29,7 +33,7 @@ def _window(state_dir: Path) -> tuple[str, str]:
 
 
 @pytest.mark.slow
-def test_lagging_ticks_and_a_leaking_broker_regress_against_a_clean_run(tmp_path, port_flags, capsys):
+def test_a_candidate_with_lagging_ticks_regresses_on_p99_against_a_clean_run(tmp_path, port_flags, capsys):
     state_dir = (tmp_path / "state").resolve()
     criteria = tmp_path / "criteria.yaml"
     criteria.write_text(CRITERIA)
@@ -43,9 +47,9 @@ def test_lagging_ticks_and_a_leaking_broker_regress_against_a_clean_run(tmp_path
         assert demo_cli.main(["--minutes", str(MINUTES), "--state-dir", str(state_dir),
                               "--nats-url", f"nats://127.0.0.1:{port['--nats-port']}",
                               "--pushgateway-url", f"http://127.0.0.1:{port['--pushgateway-port']}", *DEMO,
-                              "--fault", "lag:ticks@0s+2m=0.02", "--fault", "leak:broker@2s+2m=120"]) == 0
+                              "--fault", "lag:ticks@0s+2m=0.02"]) == 0
         candidate = _window(state_dir)
-        quickstart.time.sleep(2.0)  # Prometheus has scraped past the candidate's end
+        time.sleep(2.0)  # Prometheus has scraped past the candidate's end
         capsys.readouterr()
         code = verify_main(["compare", "--prometheus-url", f"http://127.0.0.1:{port['--prometheus-port']}",
                             "--baseline-since", baseline[0], "--baseline-until", baseline[1],
@@ -58,8 +62,4 @@ def test_lagging_ticks_and_a_leaking_broker_regress_against_a_clean_run(tmp_path
     assert p99["n_candidate"] >= 8 and p99["n_baseline"] >= 8, p99
     assert p99["result"] == "regression", document["metrics"]
     assert p99["change"] > 0.10 and p99["p_value"] < 0.01 and p99["candidate"] > 0.02, p99
-    broker = {m["metric"]: m for m in document["metrics"] if m["process"] == "broker"}
-    assert broker["rss"]["result"] == "regression", json.dumps(broker)
-    assert broker["rss_growth"]["result"] == "regression", broker["rss_growth"]
-    assert broker["rss_growth"]["candidate"] > 3e9, broker["rss_growth"]  # 120 MB/min is 7 GB/h
     assert (code, document["verdict"]) == (1, "regression")

@@ -79,6 +79,18 @@ def test_a_regression_outranks_insufficient_data(tmp_path, capsys):
     assert code == 1 and 'failures="13"' in out  # p99 and 12 missing process keys
 
 
+def test_a_side_with_values_in_half_of_its_steps_is_insufficient_data(tmp_path, capsys):
+    cand = bundle(tmp_path, "c", 2)
+    doc = json.loads((cand / "series.json").read_text())
+    doc["metrics"]["tick_rate"]["samples"][""] = doc["metrics"]["tick_rate"]["samples"][""][:15]  # the probe died
+    (cand / "series.json").write_text(json.dumps(doc))
+    code, out, _ = run(capsys, "--baseline", bundle(tmp_path, "b", 1), "--candidate", cand, "--format", "json")
+    rate = json.loads(out)["metrics"][0]
+    assert (rate["metric"], rate["result"], rate["n_candidate"]) == ("tick_rate", "insufficient data", 15)
+    assert rate["note"] == "candidate has values in 15 of 30 steps (need 90% of each window)"
+    assert code == 2
+
+
 def test_short_bundles_are_insufficient_data(tmp_path, capsys):
     code, out, _ = run(capsys, "--baseline", bundle(tmp_path, "b", 1, n=3), "--candidate",
                        bundle(tmp_path, "c", 2, n=3))

@@ -33,6 +33,7 @@ def test_overrides_disables_and_adds_metrics():
     ({"metrics": {"rss": {"stat": "p90"}}}, "compare.metrics.rss.stat must be median or mean"),
     ({"metrics": {"nope": {"enabled": False}}}, "compare.metrics.nope is not a metric"),
     ({"colour": 1}, "compare.colour is not a known option"),
+    ({"min_coverage": 0}, "compare.min_coverage must be > 0 and <= 1"),
 ])
 def test_bad_settings_name_the_field_and_rule(section, message):
     with pytest.raises(ConfigError, match="invalid config: " + message.replace(".", r"\.")):

@@ -44,6 +44,11 @@ class Comparison:
         return self.candidate.step
 
 
+def sides(baselines: list[Side], candidate: Side) -> list[tuple[str, Side]]:
+    """Each side with its name in the reports: ``baseline 1`` ... and ``candidate``."""
+    return [*((f"baseline {i + 1}", side) for i, side in enumerate(baselines)), ("candidate", candidate)]
+
+
 def compare(baselines: list[Side], candidate: Side, settings: CompareSettings) -> Comparison:
     """Judge every metric of ``settings`` per key; the baselines' samples are pooled."""
     judgements = [j for metric in settings.metrics for j in _metric(metric, baselines, candidate, settings)]
@@ -58,14 +63,31 @@ def _metric(metric: Metric, baselines: list[Side], candidate: Side, settings: Co
         judgement = judge(metric, key, base, candidate.values(metric.name, key), settings)
         if judgement.status == INSUFFICIENT:
             judgement = _why(judgement, metric, key, baselines, candidate)
+        else:
+            judgement = _covered(judgement, key, baselines, candidate, settings.min_coverage)
         out.append(judgement)
     return out
+
+
+def _covered(judgement: Judgement, key: str, baselines: list[Side], candidate: Side, floor: float) -> Judgement:
+    """Insufficient data when a side has values in fewer than ``floor`` of its steps: a probe that was down half
+    the run has no samples there, and the other half must not pass for the whole run."""
+    named = sides(baselines, candidate)
+    short = []
+    for name, side in named:
+        have, steps = len(side.values(judgement.metric.name, key)), side.steps
+        if have < floor * steps:
+            short.append(f"{name} has values in {have} of {steps} steps")
+    if not short:
+        return judgement
+    note = f"{'; '.join(short)} (need {floor:.0%} of each window)"
+    return dataclasses.replace(judgement, status=INSUFFICIENT, p_value=None, note=note)
 
 
 def _why(judgement: Judgement, metric: Metric, key: str, baselines: list[Side], candidate: Side) -> Judgement:
     """Name the side that has no series at all for this metric or process, where that is the reason."""
     what = f"process {key}" if key else metric.name
-    named = [*((f"baseline {i + 1}", s) for i, s in enumerate(baselines)), ("candidate", candidate)]
+    named = sides(baselines, candidate)
     absent = [name for name, s in named if key not in s.samples.get(metric.name, {})]
     if not absent:
         return judgement

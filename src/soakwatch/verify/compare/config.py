@@ -9,12 +9,12 @@ from typing import Any
 
 from soakwatch.errors import ConfigError
 from soakwatch.verify.compare.metrics import DEFAULTS, HIGHER, LOWER, MEAN, MEDIAN, Metric
-from soakwatch.verify.config import _ID, _number, _require, _unknown, read_document
+from soakwatch.verify.config import _ID, DEFAULT_MIN_COVERAGE, _number, _require, _unknown, read_document
 
 DEFAULT_TOLERANCE = 0.10
 DEFAULT_ALPHA = 0.01
 MIN_SAMPLES = 10  # per side, metric and process: fewer is "insufficient data"
-_TOP = {"tolerance", "alpha", "min_samples", "metrics"}
+_TOP = {"tolerance", "alpha", "min_samples", "min_coverage", "metrics"}
 _OVERRIDE = {"enabled", "tolerance", "min_change", "stat"}
 _CUSTOM = _OVERRIDE | {"query", "better", "unit", "per_process", "description"}
 
@@ -27,6 +27,7 @@ class CompareSettings:
     tolerance: float = DEFAULT_TOLERANCE
     alpha: float = DEFAULT_ALPHA
     min_samples: int = MIN_SAMPLES
+    min_coverage: float = DEFAULT_MIN_COVERAGE  # share of a window's steps each side must have a value in
 
     def tolerance_of(self, metric: Metric) -> float:
         return self.tolerance if metric.tolerance is None else metric.tolerance
@@ -50,6 +51,8 @@ def parse(section: Any) -> CompareSettings:
     floor = section.get("min_samples", MIN_SAMPLES)
     _require(isinstance(floor, int) and not isinstance(floor, bool) and floor >= 3, "compare.min_samples",
              f"must be a whole number >= 3, got {floor!r}")
+    coverage = _number(section.get("min_coverage", DEFAULT_MIN_COVERAGE), "compare.min_coverage")
+    _require(0 < coverage <= 1, "compare.min_coverage", f"must be > 0 and <= 1, got {coverage:g}")
     entries = section.get("metrics") or {}
     _require(isinstance(entries, dict), "compare.metrics", "must be a mapping of metric name to settings")
     metrics = {m.name: m for m in DEFAULTS}
@@ -63,7 +66,7 @@ def parse(section: Any) -> CompareSettings:
         _require(entry.get("enabled", True) is True, f"{field}.enabled", "must be true or false")
         metrics[name] = _override(metrics[name], entry, field) if name in metrics else _custom(str(name), entry, field)
     _require(bool(metrics), "compare.metrics", "leave no metric to compare")
-    return CompareSettings(tuple(metrics.values()), tolerance, alpha, floor)
+    return CompareSettings(tuple(metrics.values()), tolerance, alpha, floor, coverage)
 
 
 def _override(base: Metric, entry: dict[str, Any], field: str) -> Metric:

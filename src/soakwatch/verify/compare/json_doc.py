@@ -18,6 +18,7 @@ def document(c: Comparison, tz: tzinfo) -> dict[str, Any]:
     return {
         "verdict": c.verdict, "score": round(c.score, 2), "exit_code": c.exit_code,
         "rule": {"default_tolerance": s.tolerance, "alpha": s.alpha, "min_samples": s.min_samples,
+                 "min_coverage": s.min_coverage,
                  "test": "one-sided Mann-Whitney U", "effect": "Cliff's delta", "step_seconds": c.step},
         "baselines": [_side(side, tz) for side in c.baselines], "candidate": _side(c.candidate, tz),
         "metrics": [_judgement(j) for j in c.judgements],

@@ -23,6 +23,11 @@ class Side:
     step: float
     samples: dict[str, dict[str, Points]] = field(default_factory=dict)
 
+    @property
+    def steps(self) -> int:
+        """Whole steps in the window: the samples a series present all the time has."""
+        return math.floor((self.end - self.start) / self.step + 1e-9)
+
     def values(self, metric: str, key: str) -> list[float]:
         return [v for _, v in self.samples.get(metric, {}).get(key, []) if math.isfinite(v)]
 

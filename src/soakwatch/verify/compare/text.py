@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from soakwatch.verify.compare import cells
+from soakwatch.verify.compare import cells, comparison
 from soakwatch.verify.compare.comparison import Comparison
 from soakwatch.verify.compare.judge import IMPROVED, NO_REGRESSION, REGRESSION
 from soakwatch.verify.compare.series import Side
@@ -16,8 +16,7 @@ _COLORS = {REGRESSION: "31", IMPROVED: "32", NO_REGRESSION: "32"}
 
 def sides(c: Comparison, tz: tzinfo) -> list[str]:
     """One line per side: its name, source and window."""
-    named = [(f"baseline {i + 1}", s) for i, s in enumerate(c.baselines)] + [("candidate", c.candidate)]
-    return [f"{name}: {_window(side, tz)}, {side.label}" for name, side in named]
+    return [f"{name}: {_window(side, tz)}, {side.label}" for name, side in comparison.sides(c.baselines, c.candidate)]
 
 
 def _window(side: Side, tz: tzinfo) -> str:
