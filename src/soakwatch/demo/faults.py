@@ -43,6 +43,9 @@ KINDS: dict[str, Kind] = {
                  "each write to that sink takes VALUE s more; its bounded queue overflows and drops"),
     "unhealthy": Kind(PROCESSES, "required", "none", None, "SoakProcessUnhealthy, health_green",
                       "the process reports status unhealthy in its heartbeats"),
+    "leak": Kind(PROCESSES, "required", "optional", 30.0,
+                 "memory_growth above 50 MB/h; verify-soak compare: rss and rss_growth of the process",
+                 "the process allocates VALUE MB (default 30) more every minute and keeps it until it exits"),
     "fail": Kind(("export",), "required", "none", None, "SoakTimeseriesExportErrors, export_rate",
                  "the reporter's pushes go to an unreachable address and fail"),
 }
@@ -71,7 +74,7 @@ class Fault:
     @property
     def role(self) -> str:
         """The demo process (or ``ticks``) that applies the fault."""
-        if self.kind in ("kill", "unhealthy"):
+        if self.kind in ("kill", "unhealthy", "leak"):
             return self.target
         return {"signals": "signal", "ticks": "ticks", "harvester": "harvest", "export": "report"}.get(
             self.target, "broker")

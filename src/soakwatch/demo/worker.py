@@ -67,6 +67,22 @@ async def _heartbeats(rt: Runtime) -> None:
         await asyncio.sleep(rt.args.heartbeat_interval)
 
 
+LEAK_TICK = 1.0  # seconds between allocations of the leak fault
+LEAK_LIMIT_MB = 512.0  # the leak stops growing here, whatever its rate and length
+
+
+async def _leak(rt: Runtime) -> None:
+    """While the ``leak`` fault is on, keep ``VALUE`` MB more every minute (filled, so it is resident)."""
+    kept: list[bytes] = []
+    held = 0
+    while True:
+        await asyncio.sleep(LEAK_TICK)
+        per_minute = rt.faults.get("leak") or 0.0 if "leak" in rt.faults else 0.0
+        if per_minute and held < LEAK_LIMIT_MB * 1024 * 1024:
+            kept.append(b"\x01" * int(per_minute * 1024 * 1024 * LEAK_TICK / 60))
+            held += len(kept[-1])
+
+
 async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
     """Stop when the supervisor is gone (this process was re-parented): never outlive the demo."""
     while os.getppid() == parent:
@@ -92,7 +108,8 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     await nc.subscribe(control_subject(args.role), cb=on_control)
     await role.start()
-    tasks = [asyncio.create_task(_heartbeats(rt)), asyncio.create_task(_watch_parent(os.getppid(), stop))]
+    tasks = [asyncio.create_task(_heartbeats(rt)), asyncio.create_task(_watch_parent(os.getppid(), stop)),
+             asyncio.create_task(_leak(rt))]
     await stop.wait()
     for task in tasks:
         task.cancel()

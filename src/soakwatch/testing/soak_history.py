@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import random
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ TYPES = {
     "soak_process_restarts": "counter", "soak_process_restart_downtime_seconds": "gauge",
     "soak_process_start_time_seconds": "gauge", "soak_process_exit_time_seconds": "gauge",
     "soak_process_resident_memory_bytes": "gauge", "soak_process_open_fds": "gauge",
+    "soak_process_cpu_seconds": "counter",
     "soak_harvester_queue_dropped": "counter", "soak_harvester_substream_timeouts": "counter",
     "soak_harvester_reconnects": "counter", "soak_harvester_queue_depth": "gauge",
     "soak_harvester_last_update_timestamp_seconds": "gauge",
@@ -59,7 +61,10 @@ class Variant:
     (``queue_dropped``, ``export_errors`` or ``<process>:unhealthy``) first appears at a time with a value.
     ``queue_drops``: ``(time, count)`` the harvester drops. ``exporter_restart``: the soak exporter restarts
     then, and its counters start again from 0. ``harvester_silent_from``: no harvester stats after that time
-    (the exporter keeps showing the last totals).
+    (the exporter keeps showing the last totals). ``noise_seed``: random noise (seeded, so reproducible) on
+    the tick rate, the share of slow ticks, CPU and RSS, as two runs of one build differ. ``slow_share``: this
+    share of the ticks has the slow latency distribution (a lagging build). ``growth``: RSS growth in MB/h per
+    process (default 5; a leaking build grows faster).
     """
 
     begin: int = 0
@@ -71,6 +76,9 @@ class Variant:
     queue_drops: tuple[tuple[int, int], ...] = ()
     exporter_restart: int | None = None
     harvester_silent_from: int | None = None
+    noise_seed: int | None = None
+    slow_share: float = 0.0
+    growth: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 class History:
@@ -137,6 +145,7 @@ class _Run:
 
     def __init__(self, start: float, breaks: str | None, length: int, variant: Variant) -> None:
         self.start, self.breaks, self.v = start, breaks, variant
+        self.rng = random.Random(variant.noise_seed) if variant.noise_seed is not None else None
         self.c: dict[str, float] = defaultdict(float)
         self.offset: dict[str, float] = defaultdict(float)
         self.restart_at = LEAD_IN + 1800
@@ -152,7 +161,8 @@ class _Run:
             return
         c, b, dt = self.c, self.breaks, INTERVAL
         rate = (3000.0 if b == "tick_rate" else 6000.0) * (1 + 0.03 * math.sin(rel / 300))
-        rate *= 1 if self.alive("harvest", rel - dt) else 0
+        rate *= self.jitter(0.02) if self.alive("harvest", rel - dt) else 0
+        self._latency(rate * dt)
         c["parse_errors"] += rate * dt * (0.005 if b == "parse_gaps" else 0.0001)
         c["reconnects"] += 1 if b == "connectivity" and rel == LEAD_IN + 1200 else 0
         c["signals"] += 2 * dt
@@ -169,10 +179,23 @@ class _Run:
             c[f"{p}:unhealthy"] += unhealthy
             c[f"{p}:degraded"] += degraded
             c[f"{p}:healthy"] += heartbeats - unhealthy - degraded
+            c[f"{p}:cpu"] += 0.05 * dt * self.jitter(0.1) if self.alive(p, rel) else 0.0
         for key, (at, value) in self.v.late.items():
             c[key] += value if rel == at else 0
         if rel == self.v.exporter_restart:
             self.offset.update({k: c[k] for k in (*_EXPORTER_COUNTERS, *(k for k in c if ":" in k))})
+
+    def jitter(self, sd: float) -> float:
+        """A noise factor around 1 (exactly 1 without a noise seed)."""
+        return 1.0 + self.rng.gauss(0.0, sd) if self.rng else 1.0
+
+    def _latency(self, ticks: float) -> None:
+        """Count ``ticks`` into the latency buckets: a mix of the good and the slow distribution."""
+        slow = self.v.slow_share + (self.rng.uniform(0.0, 0.01) if self.rng else 0.0)
+        slow = 1.0 if self.breaks == "tick_latency" else min(1.0, slow)
+        for i, (good, bad) in enumerate(zip(_GOOD_CDF, _SLOW_CDF, strict=True)):
+            self.c[f"le:{i}"] += ticks * ((1 - slow) * good + slow * bad)
+        self.c["latency_sum"] += ticks * ((1 - slow) * 0.0015 + slow * 0.012)
 
     def export_times(self, rel: float) -> list[int]:
         v = self.v
@@ -207,13 +230,11 @@ class _Run:
         down = b == "connectivity" and LEAD_IN + 1140 <= rel < LEAD_IN + 1200
         h.add("soak_nats_connected", t, 0 if down else 1)
         h.add("soak_nats_window_messages_per_second", t, 6000)
-        cdf = _SLOW_CDF if b == "tick_latency" else _GOOD_CDF
         count = round(c["messages"])
-        for le, share in zip(BUCKETS, cdf, strict=True):
-            h.add("soak_nats_latency_seconds_bucket", t, round(count * share), le=str(le))
+        for i, le in enumerate(BUCKETS):
+            h.add("soak_nats_latency_seconds_bucket", t, min(count, round(c[f"le:{i}"])), le=str(le))
         h.add("soak_nats_latency_seconds_bucket", t, count, le="+Inf")
-        mean = 0.012 if b == "tick_latency" else 0.0015
-        h.add("soak_nats_latency_seconds_sum", t, count * mean)
+        h.add("soak_nats_latency_seconds_sum", t, round(c["latency_sum"], 6))
         h.add("soak_nats_latency_seconds_count", t, count)
         h.add("soak_exporter_info", t, 1, exporter="probe", version="0.1.0")
 
@@ -236,9 +257,11 @@ class _Run:
         h.add("soak_process_healthy", t, 1 if alive else 0, process=p)
         if rel >= self.exit_at[p] or rel < self.v.begin:
             return
-        growth = 120 if b == "memory_growth" and p == "broker" else 5
-        rss = (_RSS_MB[p] + growth * rel / 3600 + 2 * math.sin(rel / 120)) * MIB
+        growth = self.v.growth.get(p, 120 if b == "memory_growth" and p == "broker" else 5)
+        noise = self.rng.gauss(0.0, 0.2) if self.rng else 0.0
+        rss = (_RSS_MB[p] + growth * rel / 3600 + 2 * math.sin(rel / 120) + noise) * MIB
         h.add("soak_process_resident_memory_bytes", t, round(rss), process=p)
+        h.add("soak_process_cpu_seconds_total", t, round(c[f"{p}:cpu"], 3), process=p)
         h.add("soak_process_open_fds", t, 300 if b == "resources" and p == "report" else 40 + len(p), process=p)
 
     def _pipeline(self, h: History, t: float, rel: float) -> None:

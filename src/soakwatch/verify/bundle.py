@@ -11,6 +11,8 @@ from soakwatch import rulegen
 from soakwatch.errors import ConfigError
 from soakwatch.stack.render import find_config_dir
 from soakwatch.verify import daily, manifest
+from soakwatch.verify.compare import series
+from soakwatch.verify.compare.metrics import DEFAULT_STEP, DEFAULTS, Metric
 from soakwatch.verify.config import Settings
 from soakwatch.verify.engine import Verdict
 from soakwatch.verify.facts import gather
@@ -20,13 +22,14 @@ from soakwatch.verify.querier import Querier, QueryLog
 from soakwatch.verify.runinfo import RunInfo
 
 FILES = ("verdict.json", "report.md", "report.html", "junit.xml", "run_manifest.json", "source_manifest.json",
-         "parity_diff.json", "queries.json", *daily.FILES)
+         "parity_diff.json", "queries.json", "series.json", *daily.FILES)
 
 
 def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client: PromClient, tz: tzinfo,
-          run_info: RunInfo | None = None) -> None:
+          run_info: RunInfo | None = None, metrics: tuple[Metric, ...] = DEFAULTS,
+          series_step: float = DEFAULT_STEP) -> None:
     """Write every file of :data:`FILES` into ``out`` (created if needed); ``run_info`` is the orchestrator's
-    run manifest as read by ``--run-manifest``."""
+    run manifest as read by ``--run-manifest``; ``series.json`` holds ``metrics`` sampled every ``series_step``."""
     run_info = run_info or RunInfo()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -39,6 +42,7 @@ def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client
         "parity_diff.json": manifest.parity_diff(q, tz, settings, facts),
         "source_manifest.json": manifest.source_manifest(verdict.url, settings, q, tz, run_info),
         "verdict.json": json_doc.document(verdict, tz),
+        "series.json": series.document(series.collect(q, metrics, series_step, str(out)), metrics),
     }
     for sink, report in daily.reports(q, tz, facts, run_info, settings.processes, verdict.passed).items():
         json_name, markdown_name = daily.file_names(sink)

@@ -7,7 +7,7 @@ import dataclasses
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from soakwatch import __version__
@@ -15,6 +15,7 @@ from soakwatch.errors import ConfigError
 from soakwatch.options import env_flag
 from soakwatch.stack import discover
 from soakwatch.verify import bundle, engine
+from soakwatch.verify.compare import config as compare_config
 from soakwatch.verify.config import Settings, load_settings, with_planned
 from soakwatch.verify.formats import FORMATTERS
 from soakwatch.verify.promapi import Auth, PromClient, PrometheusError
@@ -31,16 +32,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                                "1 a criterion failed, 2 usage/config error or Prometheus unreachable.")
     env_flag(parser, "--since", env="VERIFY_SINCE", default="60m", help="window length (Prometheus duration)")
     env_flag(parser, "--until", env="VERIFY_UNTIL", help="window end, RFC 3339 or unix seconds (default now)")
-    env_flag(parser, "--prometheus-url", env="PROMETHEUS_URL", default="http://127.0.0.1:9090",
-             help="Prometheus (or any Prometheus-API store) base URL; when neither the flag nor the variable is "
-                  "set and `soakwatch up` runs from $SOAKWATCH_STATE_DIR (or ./.soakwatch), that stack's")
-    env_flag(parser, "--bearer-token-file", env="PROMETHEUS_BEARER_TOKEN_FILE", type=Path,
-             help="file holding a bearer token")
-    env_flag(parser, "--basic-auth-user", env="PROMETHEUS_BASIC_AUTH_USER", help="basic auth user")
-    env_flag(parser, "--basic-auth-password-file", env="PROMETHEUS_BASIC_AUTH_PASSWORD_FILE", type=Path,
-             help="file holding the basic auth password")
-    env_flag(parser, "--ca-file", env="PROMETHEUS_CA_FILE", type=Path, help="CA bundle for https")
-    parser.add_argument("--insecure-skip-verify", action="store_true", help="do not verify the TLS certificate")
+    add_store_flags(parser)
     env_flag(parser, "--run-manifest", env="SOAK_RUN_MANIFEST", type=Path,
              help="the orchestrator's run_manifest*.json: run id, planned length, symbols, endpoint, backoff")
     env_flag(parser, "--min-duration", env="VERIFY_MIN_DURATION",
@@ -54,10 +46,32 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     env_flag(parser, "--format", env="VERIFY_FORMAT", default="text", choices=sorted(FORMATTERS),
              help="output on stdout")
     env_flag(parser, "--out", env="VERIFY_OUT", type=Path, help="write the evidence bundle to this directory")
+    env_flag(parser, "--series-step", env="VERIFY_SERIES_STEP", default="60s",
+             help="sample step of the bundle's series.json, the per-step samples verify-soak compare judges "
+                  "(Prometheus duration)")
     env_flag(parser, "--tz", env="REPORT_TZ", default="UTC", help="report timezone, e.g. Asia/Tokyo")
     env_flag(parser, "--timeout", env="VERIFY_TIMEOUT", default=30.0, type=float, help="per-query timeout, seconds")
     parser.add_argument("--version", action="version", version=f"{prog} {__version__}")
     return parser
+
+
+def add_store_flags(parser: argparse.ArgumentParser) -> None:
+    """``--prometheus-url``, its credentials and TLS options (shared with ``verify-soak compare``)."""
+    env_flag(parser, "--prometheus-url", env="PROMETHEUS_URL", default="http://127.0.0.1:9090",
+             help="Prometheus (or any Prometheus-API store) base URL; when neither the flag nor the variable is "
+                  "set and `soakwatch up` runs from $SOAKWATCH_STATE_DIR (or ./.soakwatch), that stack's")
+    env_flag(parser, "--bearer-token-file", env="PROMETHEUS_BEARER_TOKEN_FILE", type=Path,
+             help="file holding a bearer token")
+    env_flag(parser, "--basic-auth-user", env="PROMETHEUS_BASIC_AUTH_USER", help="basic auth user")
+    env_flag(parser, "--basic-auth-password-file", env="PROMETHEUS_BASIC_AUTH_PASSWORD_FILE", type=Path,
+             help="file holding the basic auth password")
+    env_flag(parser, "--ca-file", env="PROMETHEUS_CA_FILE", type=Path, help="CA bundle for https")
+    parser.add_argument("--insecure-skip-verify", action="store_true", help="do not verify the TLS certificate")
+
+
+def store_auth(args: argparse.Namespace) -> Auth:
+    return Auth(args.bearer_token_file, args.basic_auth_user, args.basic_auth_password_file, args.ca_file,
+                args.insecure_skip_verify)
 
 
 def select(settings: Settings, only: list[str], skip: list[str]) -> Settings:
@@ -82,8 +96,17 @@ def _ids(values: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
-    parser = build_parser(prog)
-    argv = list(sys.argv[1:] if argv is None else argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["compare"]:  # a subcommand-like first word; everything else is the verdict as always
+        from soakwatch.verify.compare.cli import main as compare_main
+
+        return compare_main(args[1:], prog=f"{prog} compare")
+    return guarded(build_parser(prog), args, _verify, prog)
+
+
+def guarded(parser: argparse.ArgumentParser, argv: Sequence[str], command: Callable[[argparse.Namespace], int],
+            prog: str) -> int:
+    """Parse ``argv`` and run ``command``; usage, config and store errors print one line and exit 2."""
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed the message
@@ -92,7 +115,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         args.prometheus_url = discover.url(discover.running_ports(discover.default_state_dir()) or {},
                                            "prometheus") or args.prometheus_url
     try:
-        return _verify(args)
+        return command(args)
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
@@ -104,34 +127,34 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
 MAX_FUTURE_SECONDS = 300.0  # clock skew allowed between this host and the one that gave --until
 
 
-def _until(text: str | None) -> float:
+def window_end(text: str | None, flag: str = "--until") -> float:
     """The window's end: now, or --until, which may not lie in the future (nothing is measured there yet)."""
     now = time.time()
     if not text:
         return now
-    until = parse_time(text)
+    until = parse_time(text, flag)
     if until > now + MAX_FUTURE_SECONDS:
-        raise ConfigError("--until", f"lies {until - now:.0f} s in the future; a window must end by now "
+        raise ConfigError(flag, f"lies {until - now:.0f} s in the future; a window must end by now "
                                      f"(+{MAX_FUTURE_SECONDS:.0f} s of clock skew): {text!r}")
     return until
 
 
 def _verify(args: argparse.Namespace) -> int:
-    window = Window.ending(_until(args.until), parse_duration(args.since))
+    window = Window.ending(window_end(args.until), parse_duration(args.since))
     tz = parse_tz(args.tz)
     run_info = load_run_info(args.run_manifest)
     planned = parse_duration(args.min_duration, "--min-duration") if args.min_duration else None
     settings = select(with_planned(load_settings(args.criteria), planned, run_info.planned_seconds), args.only,
                       args.skip)
-    auth = Auth(args.bearer_token_file, args.basic_auth_user, args.basic_auth_password_file, args.ca_file,
-                args.insecure_skip_verify)
-    client = PromClient(args.prometheus_url, auth, timeout=args.timeout)
+    client = PromClient(args.prometheus_url, store_auth(args), timeout=args.timeout)
     client.query("vector(1)", window.end)  # reachability and credentials, before any criterion runs
     log = QueryLog()
     verdict = engine.run(client, window, settings, log, strict=args.strict)
     verdict.run_id = run_info.run_id
     if args.out:
-        bundle.write(args.out, verdict, settings, log, client, tz, run_info)
+        series_step = parse_duration(args.series_step, "--series-step")
+        bundle.write(args.out, verdict, settings, log, client, tz, run_info,
+                     compare_config.load(args.criteria).metrics, series_step)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(FORMATTERS[args.format](verdict, tz, color=color))
     return verdict.exit_code

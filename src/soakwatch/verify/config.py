@@ -20,7 +20,7 @@ from soakwatch.verify.criteria.run import DEFAULT_PLANNED
 DEFAULT_MIN_COVERAGE = 0.9
 PLANNED = ("run_duration", "duration")  # the criterion and check whose threshold is the planned run length
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_TOP_KEYS = {"processes", "min_coverage", "criteria"}
+_TOP_KEYS = {"processes", "min_coverage", "criteria", "compare"}  # compare: read by verify-soak compare
 _OVERRIDE_KEYS = {"enabled", "severity", "threshold", "thresholds"}
 _CUSTOM_KEYS = {"enabled", "severity", "description", "query", "op", "threshold", "unit", "per_process", "by",
                 "coverage", "series"}
@@ -54,6 +54,11 @@ def load_settings(path: Path | None) -> Settings:
     """Settings from a criteria file, or the defaults when ``path`` is None."""
     if path is None:
         return default_settings()
+    return parse_settings(read_document(path))
+
+
+def read_document(path: Path) -> Any:
+    """The criteria file's YAML document (``--criteria``)."""
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as exc:
@@ -62,7 +67,7 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError("--criteria", f"must be UTF-8 text ({path}: byte {exc.start} is not UTF-8)") from None
     except yaml.YAMLError as exc:
         raise ConfigError("--criteria", f"must be valid YAML ({str(exc).splitlines()[0]})") from None
-    return parse_settings(document)
+    return document
 
 
 def parse_settings(document: Any) -> Settings:

@@ -74,12 +74,14 @@ class Querier:
                                     for item in matrix]
         return self._samples[query]
 
-    def range(self, expr: str) -> list[tuple[Labels, list[tuple[float, float]]]]:
-        """``[(labels, [(t, v), ...])]`` over the window at its step."""
+    def range(self, expr: str, step: float | None = None) -> list[tuple[Labels, list[tuple[float, float]]]]:
+        """``[(labels, [(t, v), ...])]`` over the window at its step; with ``step``, at that step from one step
+        after the window's start (each point then covers one step inside the window)."""
         query = self.render(expr)
         w = self.window
-        params = {"start": w.start, "end": w.end, "step": w.step}
-        data = self._run("range", query, params, lambda: self.client.query_range(query, w.start, w.end, w.step))
+        start, every = (w.start, w.step) if step is None else (w.start + step, step)
+        params = {"start": start, "end": w.end, "step": every}
+        data = self._run("range", query, params, lambda: self.client.query_range(query, start, w.end, every))
         return [(dict(item["metric"]), [(float(t), _num(v)) for t, v in item.get("values", [])])
                 for item in data.get("result", [])]
 
