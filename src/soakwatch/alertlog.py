@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from soakwatch.options import env_flag, host_port, positive_float
+from soakwatch.options import CommandParser, env_flag, host_port, positive_float
 
 log = logging.getLogger("soakwatch.alertlog")
 
@@ -242,7 +242,7 @@ class AlertLogServer(ThreadingHTTPServer):
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=prog, description="Receive Alertmanager webhooks and append each alert as one JSON line.",
         epilog="Log rotation: the file is reopened when it is renamed or removed (logrotate's create mode) and on "
                "SIGHUP; copytruncate works too, since every write appends.",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
-from typing import Any
+import re
+from typing import Any, NoReturn
 
 
 def env_flag(
@@ -51,3 +53,33 @@ def host_port(text: str) -> tuple[str, int]:
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"port {number} must be 0..65535")
     return (host.strip("[]") or "0.0.0.0", number)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An ArgumentParser that takes no abbreviations (``--msg`` is not ``--msgs``) and, on an unknown flag,
+    suggests the closest one it knows."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        known = _option_strings(self)
+        hints = [f"did you mean {close[0]}?" for flag in _unknown_flags(message)
+                 if (close := difflib.get_close_matches(flag, known, n=1, cutoff=0.6))]
+        super().error("; ".join([message, *hints]))
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every flag of ``parser`` and of its subcommands (an unknown flag of a subcommand lands at the top)."""
+    flags = list(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            flags += [flag for sub in action.choices.values() for flag in _option_strings(sub)]
+    return flags
+
+
+def _unknown_flags(message: str) -> list[str]:
+    """The flags named by argparse's 'unrecognized arguments: ...' message (values are left out)."""
+    found = re.search(r"unrecognized arguments: (.*)", message)
+    return [word.split("=")[0] for word in found.group(1).split() if word.startswith("--")] if found else []

@@ -9,7 +9,6 @@ generated sections of ``docs/alerts.md``; ``--check`` only reports drift.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 import yaml
 
 from soakwatch.errors import ConfigError
+from soakwatch.options import CommandParser
 
 THRESHOLDS_FILE = Path("prometheus/thresholds.yml")
 SOURCE_DIR = Path("prometheus/rules.in")
@@ -174,7 +174,7 @@ def stale_files(root: Path, rendered: Mapping[Path, str]) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m soakwatch.rulegen") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser = CommandParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (default: the cwd)")
     parser.add_argument("--check", action="store_true", help="report drift and exit 1 instead of writing")
     args = parser.parse_args(argv)

@@ -26,7 +26,7 @@ from soakwatch.bench.runner import BenchConnectError, connector, measure
 from soakwatch.bench.spec import load_spec
 from soakwatch.errors import ConfigError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
-from soakwatch.options import env_flag, positive_float
+from soakwatch.options import CommandParser, env_flag, positive_float
 
 BENCHES: dict[str, Callable[..., Any]] = {"pubsub": PubSubBench, "request": RequestBench, "jetstream": JetStreamBench}
 # the figure that must be measured for a run to count
@@ -88,7 +88,7 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Benchmark NATS communication patterns.", epilog=_EPILOG)
+    parser = CommandParser(prog=prog, description="Benchmark NATS communication patterns.", epilog=_EPILOG)
     modes = parser.add_subparsers(dest="mode", metavar="{pubsub,request,jetstream,compare}", required=True)
     pubsub = modes.add_parser("pubsub", help="publish-to-receive latency and throughput", epilog=_EPILOG)
     request = modes.add_parser("request", help="request/reply latency and requests/s", epilog=_EPILOG)

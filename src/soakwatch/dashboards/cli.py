@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from soakwatch.errors import ConfigError
-from soakwatch.options import env_flag
+from soakwatch.options import CommandParser, env_flag
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "grafana" / "dashboards"  # the checkout's grafana/dashboards
 
@@ -25,7 +24,7 @@ def stale(directory: Path, rendered: Mapping[str, str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None, prog: str = "soakwatch dashboards") -> int:
     """Write the dashboards, or check the checked-in JSON; --check exits 1 when a file drifted."""
-    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
+    parser = CommandParser(prog=prog, description=main.__doc__)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", action="store_true", help="write every dashboard's JSON")
     mode.add_argument("--check", action="store_true", help="fail when a checked-in dashboard differs from the code")

@@ -23,7 +23,7 @@ from soakwatch.demo.ticks import DEFAULT_SYMBOLS
 from soakwatch.demo.timeseries import DEFAULT_URL, TYPES
 from soakwatch.errors import ConfigError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
-from soakwatch.options import env_flag, positive_float
+from soakwatch.options import CommandParser, env_flag, positive_float
 from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import discover, state
 from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
@@ -34,7 +34,7 @@ FAULTS_ENV, SYMBOLS_ENV = "SOAK_DEMO_FAULTS", "SOAK_TICK_SYMBOLS"
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run a simulated soak against the local stack (start it with `soakwatch up`): ticks on "
                     "market.tick.<SYMBOL>, and harvest, signal, broker and report as supervised OS processes.",

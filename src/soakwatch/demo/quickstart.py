@@ -15,7 +15,7 @@ from soakwatch.demo import cli as demo_cli
 from soakwatch.demo import manifest
 from soakwatch.demo.interrupts import DeferredInterrupts, exit_code
 from soakwatch.errors import ConfigError
-from soakwatch.options import env_flag, positive_float
+from soakwatch.options import CommandParser, env_flag, positive_float
 from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import cli as stack_cli
 from soakwatch.stack import state
@@ -31,7 +31,7 @@ SCRAPED_TIMEOUT = 30.0
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=prog, description="Start the local stack (soakwatch up), run the demo pipeline (soakwatch demo), "
                                "judge the run (verify-soak with the run manifest; evidence in "
                                "<state>/runs/<run id>/evidence, <state>/runs/latest is the newest run) "

@@ -15,11 +15,11 @@ from soakwatch.demo.connection import CONNECT_TIMEOUT, connect
 from soakwatch.demo.ticks import DEFAULT_SYMBOLS, TickPublisher
 from soakwatch.errors import SoakwatchError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
-from soakwatch.options import env_flag, positive_float
+from soakwatch.options import CommandParser, env_flag, positive_float
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Publish market ticks on market.tick.<SYMBOL> at a "
+    parser = CommandParser(prog=prog, description="Publish market ticks on market.tick.<SYMBOL> at a "
                                      "steady rate, with the event time in the Soak-Ts header and ts_ns.")
     env_flag(parser, "--rate", env="SOAK_TICK_RATE", default=6000.0, type=positive_float, help="ticks per second")
     env_flag(parser, "--duration", env="SOAK_TICK_DURATION", type=positive_float,

@@ -28,14 +28,14 @@ from soakwatch.demo.runtime import Role, Runtime
 from soakwatch.demo.signals import SignalEngine
 from soakwatch.demo.sink import Broker
 from soakwatch.natsconn import add_nats_arguments, connect_options
-from soakwatch.options import positive_float
+from soakwatch.options import CommandParser, positive_float
 
 log = logging.getLogger("soakwatch.demo.worker")
 DRAIN_SECONDS = 1.0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m soakwatch.demo.worker", description=__doc__)
+    parser = CommandParser(prog="python -m soakwatch.demo.worker", description=__doc__)
     parser.add_argument("role", choices=PROCESSES)
     parser.add_argument("--state-dir", type=Path, required=True, help="the demo folder (<state>/demo)")
     parser.add_argument("--heartbeat-interval", type=positive_float, default=10.0)

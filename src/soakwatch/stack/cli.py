@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from soakwatch.errors import ConfigError, SoakwatchError
-from soakwatch.options import env_flag, positive_float
+from soakwatch.options import CommandParser, env_flag, positive_float
 from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import render, servers, state
 from soakwatch.stack.servers import PortInUseError, Server
@@ -31,7 +31,7 @@ def _state_dir_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def _up_parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Start the soak monitoring stack in the background.")
+    parser = CommandParser(prog=prog, description="Start the soak monitoring stack in the background.")
     _state_dir_flag(parser)
     env_flag(parser, "--config-dir", env=render.CONFIG_DIR_ENV,
              help="folder holding prometheus/ and alerting/ (default: this checkout, then the current folder)")
@@ -232,7 +232,7 @@ def _health(comp: dict[str, Any]) -> str:
 
 def status(argv: Sequence[str] | None = None, prog: str = "soakwatch status") -> int:
     """Show what runs, its URL and health. 0 all ready, 1 a part stopped or not ready, 3 no stack."""
-    parser = argparse.ArgumentParser(prog=prog, description=status.__doc__)
+    parser = CommandParser(prog=prog, description=status.__doc__)
     _state_dir_flag(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -254,7 +254,7 @@ def status(argv: Sequence[str] | None = None, prog: str = "soakwatch status") ->
 
 def down(argv: Sequence[str] | None = None, prog: str = "soakwatch down") -> int:
     """Stop every process of the stack (SIGTERM, then SIGKILL) and remove stack.json; data and logs stay."""
-    parser = argparse.ArgumentParser(prog=prog, description=down.__doc__)
+    parser = CommandParser(prog=prog, description=down.__doc__)
     _state_dir_flag(parser)
     env_flag(parser, "--timeout", env="SOAKWATCH_DOWN_TIMEOUT", default=10.0, type=positive_float,
              help="seconds each process gets to exit after SIGTERM before SIGKILL")

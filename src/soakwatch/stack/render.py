@@ -10,7 +10,6 @@ template paths (made absolute), and the webhook URLs (from
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from soakwatch.errors import ConfigError
-from soakwatch.options import env_flag
+from soakwatch.options import CommandParser, env_flag
 from soakwatch.stack.state import PORTS
 
 PROMETHEUS_CONFIG = Path("prometheus") / "prometheus.yml"
@@ -201,7 +200,7 @@ def render_all(
 
 def main(argv: Sequence[str] | None = None, prog: str = "soakwatch render-config") -> int:
     """Render the configs for the compose service names (used by docker-compose.yml) or local default ports."""
-    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
+    parser = CommandParser(prog=prog, description=main.__doc__)
     env_flag(parser, "--config-dir", env=CONFIG_DIR_ENV, help="folder holding prometheus/ and alerting/")
     env_flag(parser, "--hosts", env="SOAKWATCH_RENDER_HOSTS", choices=("compose", "local"), default="compose",
              help="compose service names, or 127.0.0.1 with the default ports")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from soakwatch import __version__
 from soakwatch.errors import ConfigError
-from soakwatch.options import env_flag
+from soakwatch.options import CommandParser, env_flag
 from soakwatch.stack import discover
 from soakwatch.verify import bundle, engine
 from soakwatch.verify.compare import config as compare_config
@@ -27,7 +27,7 @@ PROG = "verify-soak"
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=prog, description="Check every pass criterion of a soak window against Prometheus; exit 0 pass, "
                                "1 a criterion failed, 2 usage/config error or Prometheus unreachable.")
     env_flag(parser, "--since", env="VERIFY_SINCE", default="60m", help="window length (Prometheus duration)")

@@ -27,7 +27,7 @@ from soakwatch.exporters.probe.state import Probe, Report
 from soakwatch.exporters.probe.ticks import DEFAULT_TS_FIELDS, TS_UNITS, TickReader
 from soakwatch.exporters.shared.outputs import add_output_arguments, start_outputs
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
-from soakwatch.options import env_flag, host_port, positive_float
+from soakwatch.options import CommandParser, env_flag, host_port, positive_float
 
 FOLD_INTERVAL = 1.0  # seconds between moves of latencies into the exposed histogram
 log = logging.getLogger("soakwatch.probe")
@@ -49,7 +49,7 @@ signal stopped the probe before it connected; 2 on bad flags."""
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, epilog=_EPILOG,
+    parser = CommandParser(prog=prog, epilog=_EPILOG,
                                      description="Measure the rate and publish-to-receive latency of a NATS "
                                      "tick stream, live, as window lines, a summary and Prometheus metrics.",
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -21,14 +21,14 @@ from soakwatch.exporters.soak.config import ExporterConfig, _label, load_config
 from soakwatch.exporters.soak.config_dump import dump
 from soakwatch.exporters.soak.exporter import SoakExporter
 from soakwatch.natsconn import add_nats_arguments, connect_options
-from soakwatch.options import env_flag, host_port
+from soakwatch.options import CommandParser, env_flag, host_port
 
 log = logging.getLogger("soakwatch.exporter")
 DEFAULT_LISTEN = "0.0.0.0:9465"
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=prog, description="Soak exporter: process health and resources, harvester SLOs, signals, "
         "dual-sink parity and time-series exports as Prometheus metrics. Precedence: flag, config file, "
         "environment, default.")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from soakwatch import __version__
 from soakwatch.errors import ConfigError
-from soakwatch.options import env_flag
+from soakwatch.options import CommandParser, env_flag
 from soakwatch.verify.cli import add_store_flags, guarded, store_auth, window_end
 from soakwatch.verify.compare import config, inputs, outputs
 from soakwatch.verify.compare.comparison import compare
@@ -24,7 +24,7 @@ PROG = "verify-soak compare"
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=prog, description="Compare a candidate soak run with one or more baseline runs (three or more "
                                "recommended), metric by metric on per-step samples: a regression is worse than "
                                "the baseline by more than the tolerance AND significant by a Mann-Whitney U test. "

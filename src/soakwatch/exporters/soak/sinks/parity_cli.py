@@ -17,7 +17,7 @@ from soakwatch.exporters.shared.errorlog import ErrorCounter
 from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
 from soakwatch.exporters.soak.sinks.parity import SinkCounts, Totals, aligned_end, compare
 from soakwatch.exporters.soak.sinks.sqlite_poll import SqlitePoller
-from soakwatch.options import env_flag
+from soakwatch.options import CommandParser, env_flag
 
 ALIGNMENT = ("whole UTC seconds; start = --since, else the first record of either sink; end = the end of the "
              "last second both sinks reached (the earlier sink's last record), capped by --until")
@@ -42,7 +42,7 @@ def parse_time(text: str, now: float | None = None) -> float:
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Dual-sink parity of the signal sinks: total, "
+    parser = CommandParser(prog=prog, description="Dual-sink parity of the signal sinks: total, "
                                      "confirm and strong_ratio differences over an aligned window.")
     env_flag(parser, "--jsonl", env="SOAK_SINK_JSONL", help="the JSONL sink file")
     env_flag(parser, "--sqlite", env="SOAK_SINK_SQLITE", help="the SQLite sink database")
