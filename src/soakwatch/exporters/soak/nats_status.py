@@ -45,4 +45,4 @@ def error_reason(exc: BaseException) -> str:
     """``authorization`` for a rejected login, else the exception's class in snake case."""
     if _AUTH.search(str(exc)) or _AUTH.search(type(exc).__name__):
         return "authorization"
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", type(exc).__name__).lower()

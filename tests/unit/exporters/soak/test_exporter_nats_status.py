@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nats.errors import AuthorizationError, Error, NoServersError
+from nats.errors import AuthorizationError, Error, NoServersError, UnexpectedEOF
 from prometheus_client import CollectorRegistry
 
 from soakwatch.exporters.soak.nats_status import NatsStatus, error_reason
@@ -13,6 +13,7 @@ def test_rejected_logins_are_named_authorization() -> None:
     assert error_reason(Error("nats: 'Authorization Violation'")) == "authorization"
     assert error_reason(NoServersError()) == "no_servers_error"
     assert error_reason(ConnectionRefusedError("refused")) == "connection_refused_error"
+    assert error_reason(UnexpectedEOF()) == "unexpected_eof"
 
 
 def test_connected_and_reconnects_are_exposed() -> None:
