@@ -222,3 +222,12 @@ def test_html_alert_timeline_links_each_runbook():
     assert "still firing at the window end" in out and "process=signal" in out
     quiet = html.render(verdict(result("tick_rate", "pass")), UTC, alerts=[])
     assert "No soak alert fired in the window." in quiet
+
+
+@pytest.mark.parametrize("seconds", [75, 172, 3600, 43200, 86400, 7 * 86400])
+def test_time_axis_labels_never_repeat(seconds):
+    w = Window.ending(1767229200, seconds)
+    series = [Series({}, [(w.start + i * w.step, 5.0 + i % 3) for i in range(int(seconds / w.step) + 1)])]
+    out = svg.plot(series, 6.0, "msgs/s", w, UTC, "t")
+    labels = re.findall(r'text-anchor="middle"[^>]*>([^<]*)<', out)
+    assert len(labels) >= 3 and len(labels) == len(set(labels)), labels

@@ -139,7 +139,7 @@ def _lines(series: list[Series], sx: Scale, sy: Scale) -> list[str]:
 
 
 def _x_axis(window: Window, sx: Scale, tz: tzinfo) -> list[str]:
-    pattern = "%H:%M:%S" if window.seconds < 600 else "%H:%M" if window.seconds <= 86400 else "%m-%d %H:%M"
+    pattern = "%H:%M:%S" if window.seconds < 600 else "%H:%M" if window.seconds < 43200 else "%m-%d %H:%M"
     out = []
     for i in range(5):
         t = window.start + window.seconds * i / 4
