@@ -6,6 +6,8 @@ import argparse
 import os
 from typing import Any
 
+from soakwatch.errors import ConfigError
+
 
 def env_flag(
     parser: argparse.ArgumentParser | Any,
@@ -51,3 +53,15 @@ def host_port(text: str) -> tuple[str, int]:
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"port {number} must be 0..65535")
     return (host.strip("[]") or "0.0.0.0", number)
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def env_switch(parser: argparse.ArgumentParser | Any, flag: str, *, env: str, help: str) -> argparse.Action:
+    """A flag without a value (``store_true``) that the environment can also turn on (``ENV=1``/``true``/``yes``)."""
+    text = os.environ.get(env, "").strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise ConfigError(env, f"must be one of {', '.join(_TRUE)} (on) or {', '.join(_FALSE[1:])} (off), "
+                               f"got {text!r}")
+    return parser.add_argument(flag, action="store_true", default=text in _TRUE, help=f"{help} [env {env}]")

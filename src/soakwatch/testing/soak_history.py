@@ -59,7 +59,8 @@ class Variant:
     (``queue_dropped``, ``export_errors`` or ``<process>:unhealthy``) first appears at a time with a value.
     ``queue_drops``: ``(time, count)`` the harvester drops. ``exporter_restart``: the soak exporter restarts
     then, and its counters start again from 0. ``harvester_silent_from``: no harvester stats after that time
-    (the exporter keeps showing the last totals).
+    (the exporter keeps showing the last totals). ``rate_dip``: ``(from, to, rate)`` ticks flow at only ``rate``
+    per second in that stretch.
     """
 
     begin: int = 0
@@ -71,6 +72,7 @@ class Variant:
     queue_drops: tuple[tuple[int, int], ...] = ()
     exporter_restart: int | None = None
     harvester_silent_from: int | None = None
+    rate_dip: tuple[int, int, float] | None = None
 
 
 class History:
@@ -153,6 +155,8 @@ class _Run:
         c, b, dt = self.c, self.breaks, INTERVAL
         rate = (3000.0 if b == "tick_rate" else 6000.0) * (1 + 0.03 * math.sin(rel / 300))
         rate *= 1 if self.alive("harvest", rel - dt) else 0
+        dip = self.v.rate_dip
+        rate = dip[2] if dip and dip[0] < rel <= dip[1] else rate
         c["parse_errors"] += rate * dt * (0.005 if b == "parse_gaps" else 0.0001)
         c["reconnects"] += 1 if b == "connectivity" and rel == LEAD_IN + 1200 else 0
         c["signals"] += 2 * dt

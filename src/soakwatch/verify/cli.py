@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -12,14 +10,16 @@ from pathlib import Path
 
 from soakwatch import __version__
 from soakwatch.errors import ConfigError
-from soakwatch.options import env_flag
-from soakwatch.verify import bundle, engine
-from soakwatch.verify.config import Settings, load_settings, with_planned
+from soakwatch.options import env_flag, env_switch
+from soakwatch.verify import engine
 from soakwatch.verify.formats import FORMATTERS
-from soakwatch.verify.promapi import Auth, PromClient, PrometheusError
+from soakwatch.verify.live import watch_cli as live_cli
+from soakwatch.verify.promapi import PrometheusError
 from soakwatch.verify.querier import QueryLog
-from soakwatch.verify.runinfo import load_run_info
-from soakwatch.verify.window import Window, parse_duration, parse_time, parse_tz
+from soakwatch.verify.session import DEFAULT_SINCE, report, select, setup
+from soakwatch.verify.window import Window, parse_duration, parse_time
+
+__all__ = ["build_parser", "main", "run", "select", "watch"]
 
 PROG = "verify-soak"
 
@@ -28,7 +28,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog, description="Check every pass criterion of a soak window against Prometheus; exit 0 pass, "
                                "1 a criterion failed, 2 usage/config error or Prometheus unreachable.")
-    env_flag(parser, "--since", env="VERIFY_SINCE", default="60m", help="window length (Prometheus duration)")
+    env_flag(parser, "--since", env="VERIFY_SINCE",
+             help=f"window length (Prometheus duration; default {DEFAULT_SINCE}); with --watch: the run began "
+                  "this long ago, unless --run-start or the run manifest says when")
     env_flag(parser, "--until", env="VERIFY_UNTIL", help="window end, RFC 3339 or unix seconds (default now)")
     env_flag(parser, "--prometheus-url", env="PROMETHEUS_URL", default="http://127.0.0.1:9090",
              help="Prometheus (or any Prometheus-API store) base URL")
@@ -54,39 +56,38 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     env_flag(parser, "--out", env="VERIFY_OUT", type=Path, help="write the evidence bundle to this directory")
     env_flag(parser, "--tz", env="REPORT_TZ", default="UTC", help="report timezone, e.g. Asia/Tokyo")
     env_flag(parser, "--timeout", env="VERIFY_TIMEOUT", default=30.0, type=float, help="per-query timeout, seconds")
+    env_flag(parser, "--warmup", env="VERIFY_WARMUP",
+             help="exclude this much of the run's start from tick_rate, tick_latency and memory_growth (Prometheus "
+                  "duration; the criteria file may set a warm-up per criterion)")
+    _watch_flags(parser)
     parser.add_argument("--version", action="version", version=f"{prog} {__version__}")
     return parser
 
 
-def select(settings: Settings, only: list[str], skip: list[str]) -> Settings:
-    """Apply ``--only``/``--skip`` (repeatable or comma-separated); unknown IDs are a usage error."""
-    known = [c.id for c in settings.criteria] + list(settings.disabled)
-    wanted, skipped = _ids(only), _ids(skip)
-    for flag, ids in (("--only", wanted), ("--skip", skipped)):
-        for cid in ids:
-            if cid not in known:
-                raise ConfigError(flag, f"names an unknown criterion {cid!r} (known: {', '.join(known)})")
-    for cid in wanted:
-        if cid in settings.disabled:
-            raise ConfigError("--only", f"names {cid!r}, which the criteria file disables")
-    chosen = tuple(c for c in settings.criteria if (not wanted or c.id in wanted) and c.id not in skipped)
-    if not chosen:
-        raise ConfigError("--only/--skip", "leave no criterion to check")
-    return dataclasses.replace(settings, criteria=chosen)
-
-
-def _ids(values: list[str]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+def _watch_flags(parser: argparse.ArgumentParser) -> None:
+    live = parser.add_argument_group("live verdict (--watch)")
+    env_switch(live, "--watch", env="VERIFY_WATCH",
+               help="judge every criterion each cycle while the run goes, until its planned end or Ctrl-C, then "
+                    "write the verdict of the whole run")
+    env_flag(live, "--run-start", env="SOAK_RUN_START",
+             help="when the run began, RFC 3339 or unix seconds (default: the run manifest's, else now - --since)")
+    env_flag(live, "--every", env="VERIFY_EVERY", default="30s", help="seconds between evaluations (duration)")
+    env_switch(live, "--abort-on-fail", env="VERIFY_ABORT_ON_FAIL",
+               help="stop as soon as a criterion can no longer pass: write the evidence so far, exit 1")
+    env_flag(live, "--pushgateway-url", env="VERIFY_PUSHGATEWAY_URL",
+             help="push the live states to this Pushgateway each cycle (job soak_verdict)")
 
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
-    parser = build_parser(prog)
     try:
-        args = parser.parse_args(argv)
+        args = build_parser(prog).parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed the message
         return int(exc.code or 0)
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
     try:
-        return _verify(args)
+        return live_cli.watch_soak(args, prog) if args.watch else _verify(args)
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
@@ -111,23 +112,16 @@ def _until(text: str | None) -> float:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    window = Window.ending(_until(args.until), parse_duration(args.since))
-    tz = parse_tz(args.tz)
-    run_info = load_run_info(args.run_manifest)
-    planned = parse_duration(args.min_duration, "--min-duration") if args.min_duration else None
-    settings = select(with_planned(load_settings(args.criteria), planned, run_info.planned_seconds), args.only,
-                      args.skip)
-    auth = Auth(args.bearer_token_file, args.basic_auth_user, args.basic_auth_password_file, args.ca_file,
-                args.insecure_skip_verify)
-    client = PromClient(args.prometheus_url, auth, timeout=args.timeout)
-    client.query("vector(1)", window.end)  # reachability and credentials, before any criterion runs
+    window = Window.ending(_until(args.until), parse_duration(args.since or DEFAULT_SINCE))
+    settings, client, run_info, tz = setup(args)
     log = QueryLog()
     verdict = engine.run(client, window, settings, log, strict=args.strict)
-    if args.out:
-        bundle.write(args.out, verdict, settings, log, client, tz, run_info)
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    sys.stdout.write(FORMATTERS[args.format](verdict, tz, color=color))
-    return verdict.exit_code
+    return report(args, verdict, settings, log, client, tz, run_info)
+
+
+def watch(argv: Sequence[str] | None = None, prog: str = "soakwatch watch") -> int:
+    """``soakwatch watch``: ``verify-soak --watch``."""
+    return main(["--watch", *(sys.argv[1:] if argv is None else argv)], prog)
 
 
 def run() -> None:

@@ -22,15 +22,24 @@ h1 .pass,h1 .fail{font-size:inherit}
 def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
     w = verdict.window
     status = "pass" if verdict.passed else "fail"
-    head = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-            f"<title>Soak verdict: {status.upper()}</title><style>{_STYLE}</style></head><body>")
     intro = (f'<h1>Soak verdict: <span class="{status}">{status.upper()}</span></h1>'
              f"<p>Window {escape(w.iso(w.start, tz))} .. {escape(w.iso(w.end, tz))} ({values.duration(w.seconds)}), "
              f"source <code>{escape(verdict.url)}</code></p>")
-    body = [head, intro, _summary(verdict), *(_section(r, verdict, tz) for r in verdict.results)]
+    body = [head(f"Soak verdict: {status.upper()}"), intro, _summary(verdict), sections(verdict, tz)]
     body.append(f"<p><b>{escape(values.verdict_line(verdict.results, verdict.passed, verdict.strict))}</b></p>")
     return "".join(body) + "</body></html>\n"
+
+
+def head(title: str, extra: str = "", style: str = "") -> str:
+    """The page up to ``<body>``: the strict CSP, the title, the style; ``extra`` goes into ``<head>``."""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">{extra}'
+            f"<title>{escape(title)}</title><style>{_STYLE}{style}</style></head><body>")
+
+
+def sections(verdict: Verdict, tz: tzinfo) -> str:
+    """One section per criterion: plot, checks, processes, notes."""
+    return "".join(_section(r, verdict, tz) for r in verdict.results)
 
 
 def _badge(status: str) -> str:
