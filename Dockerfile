@@ -9,6 +9,7 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /opt/soakwatch
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY docs/runbooks ./docs/runbooks
 RUN pip install . \
     && mkdir -p /var/lib/soakwatch /rendered \
     && chown 65534:65534 /var/lib/soakwatch /rendered

@@ -10,6 +10,9 @@ firing and resolved) can be read back for the evidence bundle::
 
 A body that is not an Alertmanager webhook payload gets a 400 and one log line;
 the receiver keeps running. A client that stops sending is dropped after ``--read-timeout``.
+``GET /runbooks/<Alert>.md`` serves the runbook pages (``--runbooks``, default the checkout's
+docs/runbooks), which is where the rules' ``runbook_url`` points by default, so the links in
+Alertmanager, Slack and email open.
 The file is reopened when it was rotated (renamed or removed) and on SIGHUP, so logrotate
 works with its default ``create`` mode as well as with ``copytruncate``.
 """
@@ -20,6 +23,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import threading
 from collections.abc import Sequence
@@ -34,6 +38,8 @@ from soakwatch.options import env_flag, host_port, positive_float
 log = logging.getLogger("soakwatch.alertlog")
 
 MAX_BODY_BYTES = 1 << 20
+RUNBOOK_NAME = re.compile(r"^/runbooks/([A-Za-z0-9_-]+\.md)$")
+_CHECKOUT_RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "runbooks"
 DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_LISTEN = "127.0.0.1:9096"
 DEFAULT_PATH = "/alerts"
@@ -145,8 +151,24 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
 
     def do_GET(self) -> None:
+        runbook = RUNBOOK_NAME.match(self.path)
+        if runbook:
+            self._runbook(runbook.group(1))
+            return
         ok = self.path in ("/-/ready", "/-/healthy")
         self._reply(HTTPStatus.OK if ok else HTTPStatus.NOT_FOUND, "ok" if ok else "not found")
+
+    def _runbook(self, name: str) -> None:
+        folder = self.server.runbooks
+        if folder is None:
+            self._reply(HTTPStatus.NOT_FOUND, "no runbooks here: start alert-log with --runbooks DIR")
+            return
+        try:
+            text = (folder / name).read_text(encoding="utf-8")
+        except OSError:
+            self._reply(HTTPStatus.NOT_FOUND, f"no runbook {name}")
+            return
+        self._reply(HTTPStatus.OK, text.rstrip("\n"), "text/markdown")
 
     def do_POST(self) -> None:
         if self.path != self.server.webhook_path:
@@ -193,10 +215,10 @@ class _Handler(BaseHTTPRequestHandler):
         while left > 0 and (chunk := self.rfile.read(min(left, 65536))):
             left -= len(chunk)
 
-    def _reply(self, status: HTTPStatus, text: str) -> None:
+    def _reply(self, status: HTTPStatus, text: str, content_type: str = "text/plain") -> None:
         body = (text + "\n").encode()
         self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -211,9 +233,10 @@ class AlertLogServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], alert_log: AlertLog, webhook_path: str = DEFAULT_PATH,
-                 read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
+                 read_timeout: float = DEFAULT_READ_TIMEOUT, runbooks: Path | None = None) -> None:
         super().__init__(address, _Handler)
         self.read_timeout = read_timeout
+        self.runbooks = runbooks
         self.alert_log = alert_log
         self.webhook_path = webhook_path
 
@@ -232,6 +255,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
              help="URL path that receives the webhooks")
     env_flag(parser, "--read-timeout", env="SOAK_ALERT_LOG_READ_TIMEOUT", default=DEFAULT_READ_TIMEOUT,
              type=positive_float, help="seconds a client may take to send a request before it is dropped")
+    env_flag(parser, "--runbooks", env="SOAK_ALERT_LOG_RUNBOOKS", type=Path,
+             default=_CHECKOUT_RUNBOOKS if _CHECKOUT_RUNBOOKS.is_dir() else None,
+             help="folder of runbook pages served at /runbooks/<Alert>.md")
     env_flag(parser, "--log-level", env="SOAK_LOG_LEVEL", default="info",
              choices=["debug", "info", "warning", "error"], help="log level")
     return parser
@@ -242,7 +268,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch alert-log") -
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     alert_log = AlertLog(Path(args.out))
     try:
-        server = AlertLogServer(args.listen, alert_log, args.path, args.read_timeout)
+        server = AlertLogServer(args.listen, alert_log, args.path, args.read_timeout, args.runbooks)
     except OSError as exc:
         alert_log.close()
         log.error("alert-log: cannot listen on %s:%d: %s", *args.listen, exc.strerror or exc)

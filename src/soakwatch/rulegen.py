@@ -78,8 +78,9 @@ def load_config(path: Path) -> MixinConfig:
     if not isinstance(data, dict) or not isinstance(data.get("thresholds"), dict):
         raise ConfigError(f"{path}: thresholds", "must be a mapping of threshold name to entry")
     base = data.get("runbook_url_base")
-    if not isinstance(base, str) or not base.endswith("/"):
-        raise ConfigError(f"{path}: runbook_url_base", "must be a string ending in '/'")
+    if not isinstance(base, str) or not re.match(r"^https?://[^/\s]+/(\S*/)?$", base):
+        raise ConfigError(f"{path}: runbook_url_base", f"must be an absolute http(s) URL ending in '/' (a link that "
+                                                       f"opens from Alertmanager and Slack), got {base!r}")
     return MixinConfig(base, {name: _threshold(name, entry) for name, entry in data["thresholds"].items()})
 
 

@@ -218,3 +218,36 @@ def test_a_client_that_sends_headers_and_no_body_is_dropped(tmp_path: Path, capl
         server.server_close()
         log.close()
         thread.join(5)
+
+
+def test_every_alert_runbook_link_opens_from_the_alert_log(tmp_path: Path) -> None:
+    import yaml
+
+    from soakwatch import rulegen
+
+    root = Path(__file__).resolve().parents[2]
+    base = rulegen.load_config(root / "prometheus" / "thresholds.yml").runbook_url_base
+    log = alertlog.AlertLog(tmp_path / "alerts.jsonl")
+    server = alertlog.AlertLogServer(("127.0.0.1", 0), log, runbooks=root / "docs" / "runbooks")
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    here = f"http://127.0.0.1:{server.server_address[1]}/runbooks/"
+    try:
+        rules = [r for f in sorted((root / "prometheus" / "rules").glob("*.yml"))
+                 for g in yaml.safe_load(f.read_text())["groups"] for r in g["rules"] if "alert" in r]
+        assert rules
+        for rule in rules:
+            url = rule["annotations"]["runbook_url"]
+            assert url.startswith(base), url
+            with urllib.request.urlopen(here + url.removeprefix(base), timeout=5) as response:
+                assert response.headers["Content-Type"].startswith("text/markdown")
+                assert response.read().decode().startswith(f"# {rule['alert']}\n")
+        for bad in ("../alerts.jsonl", "Nope.md", "..%2Fx.md"):
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(here + bad, timeout=5)
+            assert info.value.code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+        log.close()
+        thread.join(5)

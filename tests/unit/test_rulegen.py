@@ -74,6 +74,9 @@ def test_unused_threshold_is_an_error(repo_root, tmp_path):
         rulegen.render_all(root)
 
 
+BASE_URL = "http://127.0.0.1:9096/runbooks/"
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
@@ -85,8 +88,16 @@ def test_unused_threshold_is_an_error(repo_root, tmp_path):
 )
 def test_bad_threshold_entries_are_rejected(tmp_path, entry, message):
     path = tmp_path / "thresholds.yml"
-    path.write_text(yaml.safe_dump({"runbook_url_base": "docs/runbooks/", "thresholds": {"limit": entry}}))
+    path.write_text(yaml.safe_dump({"runbook_url_base": BASE_URL, "thresholds": {"limit": entry}}))
     with pytest.raises(ConfigError, match=rf"invalid config: thresholds.limit.* {message}"):
+        rulegen.load_config(path)
+
+
+@pytest.mark.parametrize("base", ["docs/runbooks/", BASE_URL[:-1], "ftp://docs.example/runbooks/"])
+def test_runbook_base_must_be_an_absolute_http_url_ending_in_a_slash(tmp_path, base):
+    path = tmp_path / "thresholds.yml"
+    path.write_text(yaml.safe_dump({"runbook_url_base": base, "thresholds": {}}))
+    with pytest.raises(ConfigError, match="runbook_url_base must be an absolute http"):
         rulegen.load_config(path)
 
 
@@ -102,8 +113,8 @@ def test_every_alert_has_severity_summary_description_and_runbook(alerts, repo_r
         assert rule["labels"]["severity"] in ("critical", "warning", "info"), name
         assert annotations["summary"].endswith("."), name
         assert "$value" in annotations["description"], name
-        assert annotations["runbook_url"] == f"docs/runbooks/{name}.md", name
-        runbook = (repo_root / annotations["runbook_url"]).read_text()
+        assert annotations["runbook_url"] == f"{BASE_URL}{name}.md", name  # alert-log serves docs/runbooks there
+        runbook = (repo_root / "docs/runbooks" / f"{name}.md").read_text()
         assert runbook.startswith(f"# {name}\n"), name
         for section in ("## What it means", "## Across restarts", "## How to confirm", "## What to do"):
             assert section in runbook, f"{name}: {section}"

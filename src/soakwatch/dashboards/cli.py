@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from soakwatch.errors import ConfigError
+from soakwatch.options import env_flag
 
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "grafana" / "dashboards"  # the checkout's grafana/dashboards
 
@@ -28,7 +29,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch dashboards") 
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", action="store_true", help="write every dashboard's JSON")
     mode.add_argument("--check", action="store_true", help="fail when a checked-in dashboard differs from the code")
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"dashboard folder; default {DEFAULT_DIR}")
+    env_flag(parser, "--dir", env="SOAK_DASHBOARDS_DIR", type=Path, default=DEFAULT_DIR, help="dashboard folder")
     args = parser.parse_args(argv)
     try:
         from soakwatch.dashboards.build import render_all

@@ -15,7 +15,7 @@ from typing import Any
 
 from nats.errors import NoServersError
 
-from soakwatch.demo import connection
+from soakwatch.demo import connection, manifest
 from soakwatch.demo.faults import describe_kinds, parse_faults
 from soakwatch.demo.progress import Progress
 from soakwatch.demo.run import DemoRun, DemoSettings, PipelineStartError
@@ -24,6 +24,7 @@ from soakwatch.demo.timeseries import DEFAULT_URL, TYPES
 from soakwatch.errors import ConfigError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
 from soakwatch.options import env_flag, positive_float
+from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import state
 from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
 
@@ -39,10 +40,14 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                     "market.tick.<SYMBOL>, and harvest, signal, broker and report as supervised OS processes.",
         epilog="faults (--fault KIND:TARGET@START[+DURATION][=VALUE], e.g. kill:signal@50%, "
                "stall:signals@2m+3m, corrupt:ticks@1m+30s, drop:harvester@3m, slow:sink-sqlite@2m+1m=0.2):\n"
-               + describe_kinds() + "\n\nexit codes: 0 the run ended (time up or SIGINT/SIGTERM), "
-               "1 the pipeline could not start, 2 bad flags or fault specs")
+               + describe_kinds() + "\n\nexit codes: 0 the run lasted its --minutes, 1 the pipeline could not start "
+               "(or a demo already runs from this state folder), 2 bad flags or fault specs, 130 cut short by SIGINT "
+               "(Ctrl-C), 143 by SIGTERM (both stop the pipeline in order and write the run manifest first)")
     env_flag(parser, "--minutes", env="SOAK_DEMO_MINUTES", default=3.0, type=positive_float,
-             help="length of the run, after the pipeline is up")
+             help="length of the run, after the pipeline is up and warmed up")
+    env_flag(parser, "--warmup", env="SOAK_DEMO_WARMUP", default=10.0, type=_seconds,
+             help="seconds the ticks flow after every process reported healthy, before the run and its window "
+                  "start (start-up memory is not growth)")
     env_flag(parser, "--rate", env="SOAK_TICK_RATE", default=6000.0, type=positive_float, help="ticks per second")
     parser.add_argument("--symbols", nargs="+", default=os.environ.get(SYMBOLS_ENV, " ".join(DEFAULT_SYMBOLS)).split(),
                         help=f"symbols, round-robin [env {SYMBOLS_ENV}, space-separated; default "
@@ -50,7 +55,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--fault", action="append", default=None, metavar="SPEC",
                         help=f"a fault (repeatable) [env {FAULTS_ENV}, space-separated specs]")
     env_flag(parser, "--state-dir", env=STATE_DIR_ENV, default=DEFAULT_STATE_DIR,
-             help="state folder; the demo writes under <state>/demo/")
+             help="state folder; the demo writes under <state>/demo/ (its pid in <state>/demo/supervisor.pid)")
+    env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id",
+             help="id of the run (1-64 of A-Z a-z 0-9 . _ -), in the run manifest and the workers' environment; "
+                  "default: the UTC start time and a random suffix, e.g. 20261130T162200Z-3fa9")
     env_flag(parser, "--pushgateway-url", "--timeseries-url", env="TIMESERIES_URL", default=DEFAULT_URL,
              dest="timeseries_url", help="where the reporter exports (a Pushgateway, or an InfluxDB write URL)")
     env_flag(parser, "--timeseries-type", env="TIMESERIES_TYPE", default="prometheus", choices=TYPES,
@@ -58,6 +66,17 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     _worker_flags(parser)
     add_nats_arguments(parser)
     return parser
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
 
 
 def _worker_flags(parser: argparse.ArgumentParser) -> None:
@@ -84,16 +103,18 @@ def settings_from(args: argparse.Namespace) -> DemoSettings:
                    str(args.stats_interval), "--export-interval", str(args.export_interval),
                    "--signal-every", str(args.signal_every))
     return DemoSettings(
-        demo_dir=Path(args.state_dir).resolve() / DEMO_DIR, minutes=args.minutes, rate=args.rate,
+        run_id=check_run_id(args.run_id), demo_dir=Path(args.state_dir).resolve() / DEMO_DIR,
+        minutes=args.minutes, rate=args.rate,
         symbols=tuple(args.symbols), faults=tuple(faults), nats_url=str(args.nats_url).split(",")[0].strip(),
         timeseries={"type": args.timeseries_type, "url": redact_url(args.timeseries_url)},
-        worker_args=worker_args)
+        worker_args=worker_args, warmup=args.warmup)
 
 
-def worker_env(args: argparse.Namespace) -> dict[str, str]:
-    """The workers' environment: NATS credentials and the export target travel here, never on a command line."""
+def worker_env(args: argparse.Namespace, run_id: str) -> dict[str, str]:
+    """The workers' environment: the run id, NATS credentials and the export target (never on a command line)."""
     env = dict(os.environ)
     env.update(TIMESERIES_TYPE=args.timeseries_type, TIMESERIES_URL=args.timeseries_url, NATS_URL=args.nats_url)
+    env[RUN_ID_ENV] = run_id
     secrets = {"NATS_USER": args.user, "NATS_PASSWORD": args.password, "NATS_TOKEN": args.token,
                "NATS_CREDS": args.creds, "NATS_NKEY": args.nkey, "NATS_TLS_CA": args.tls_ca,
                "NATS_TLS_CERT": args.tls_cert, "NATS_TLS_KEY": args.tls_key}
@@ -102,11 +123,19 @@ def worker_env(args: argparse.Namespace) -> dict[str, str]:
 
 
 async def _run(run: DemoRun) -> dict[str, Any]:
+    """The run with SIGINT/SIGTERM as a graceful stop; the handlers in place before are back afterwards."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in before:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, run.stop)
-    return await run.run()
+            loop.add_signal_handler(sig, run.stop, sig)
+    try:
+        return await run.run()
+    finally:
+        for sig, handler in before.items():
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+                signal.signal(sig, handler)
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo") -> int:
@@ -117,7 +146,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
         return int(exc.code or 0)
     try:
         settings = settings_from(args)
-        run = DemoRun(settings, connect_options(args), worker_env(args), Progress(settings.seconds))
+        run = DemoRun(settings, connect_options(args), worker_env(args, settings.run_id), Progress(settings.seconds))
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
@@ -135,15 +164,14 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
               "is the stack up (`soakwatch up`)?", file=sys.stderr)
         return 1
     _print_summary(final, run.manifest_path)
-    return 0
+    return 128 + run.stopped_by if run.stopped_by else 0
 
 
 def _print_summary(final: dict[str, Any], path: Path) -> None:
-    window = final["window"]
     restarts = {role: p["restart_count"] for role, p in final["status"]["processes"].items()}
-    print(f"demo: {final['status']['state']}; restarts {restarts}; backoff {final['restart_backoff_pattern']}; "
-          f"shutdown order {' -> '.join(final['shutdown_order'])}")
+    print(f"demo: run {final['run_id']} {final['status']['state']}; restarts {restarts}; "
+          f"backoff {final['restart_backoff_pattern']}; shutdown order {' -> '.join(final['shutdown_order'])}")
     print(f"demo: run manifest {path}")
-    if window["start"] and window["end"]:
-        since = int(window["end"] - window["start"]) + 1
-        print(f"demo: verify with: verify-soak --since {since}s --until {window['end']:.0f}")
+    since, until = manifest.verify_window(final, manifest.DEFAULT_SCRAPE_SECONDS)
+    print(f"demo: verify with: verify-soak --since {since} --until {until:.3f} --run-manifest {path} "
+          f"(for a {manifest.DEFAULT_SCRAPE_SECONDS:g} s scrape interval)")

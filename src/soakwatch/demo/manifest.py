@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from soakwatch.demo.observer import MIB, Observer
 from soakwatch.demo.supervisor import Supervisor
 
 MANIFEST_NAME = "run_manifest.json"
+DEFAULT_SCRAPE_SECONDS = 5.0  # prometheus.yml's scrape interval, that of `soakwatch up` unless told otherwise
 
 
 @dataclass
@@ -39,6 +42,7 @@ def build(run: RunInfo, supervisor: Supervisor, observer: Observer) -> dict[str,
     shutdown_order, timeseries_export and alerts, plus the demo's own run, faults and window."""
     return {
         "run_id": run.run_id,
+        "planned_duration_seconds": run.minutes * 60.0,
         "status": {"state": run.state, "processes": _processes(supervisor)},
         "restart_backoff_pattern": list(supervisor.backoff_pattern),
         "harvester_metrics": {
@@ -91,3 +95,13 @@ def write(path: Path, manifest: dict[str, Any]) -> None:
 
 def read(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text()))
+
+
+def verify_window(manifest: dict[str, Any], scrape: float) -> tuple[str, float]:
+    """``(--since, --until)`` that judge the whole run: from the moment the pipeline was up (its processes
+    healthy, the ticks flowing; the run's start if it never was) to one scrape after the shutdown, so the
+    exit times of the shutdown are in the window and the run's length can be measured in it."""
+    window = manifest["window"]
+    start = window["start"] or manifest["run"]["started_at"]
+    until = float(window["end"] or time.time()) + scrape + 0.5
+    return f"{math.ceil(until - float(start))}s", until

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import math
+import contextlib
 import re
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -12,23 +13,32 @@ from pathlib import Path
 
 from soakwatch.demo import cli as demo_cli
 from soakwatch.demo import manifest
+from soakwatch.demo.interrupts import DeferredInterrupts, exit_code
+from soakwatch.errors import ConfigError
 from soakwatch.options import env_flag, positive_float
+from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import cli as stack_cli
 from soakwatch.stack import state
 from soakwatch.verify import cli as verify_cli
+from soakwatch.verify.promapi import PromClient, PrometheusError
 
-_DEFAULT_SCRAPE_SECONDS = 5.0
-EXPORTER_SAMPLE_SECONDS = 5.0  # processes.interval of the exporter's demo config: a new process is seen this late
+EXIT_CODES = ("exit codes: 0 the verdict passed, 1 a criterion failed (or a step could not start), 2 bad flags or "
+              "config, 130 cut short by Ctrl-C (SIGINT; 143 SIGTERM): the pipeline is stopped in order and the "
+              "verdict of the run so far is still written, but a cut-short run never exits 0")
+CUT_SHORT = (exit_code(signal.SIGINT), exit_code(signal.SIGTERM))
+SCRAPED_JOBS = ("soak_exporter", "soak_probe")
+SCRAPED_TIMEOUT = 30.0
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog, description="Start the local stack (soakwatch up), run the demo pipeline (soakwatch demo), "
-                               "judge the run (verify-soak, evidence in <state>/evidence) and stop the stack "
-                               "(soakwatch down), also on failure. Exit code: that of verify-soak, or of the "
-                               "step that failed.")
+                               "judge the run (verify-soak with the run manifest, evidence in <state>/evidence) "
+                               "and stop the stack (soakwatch down), also on failure or Ctrl-C.", epilog=EXIT_CODES)
     env_flag(parser, "--minutes", env="SOAK_DEMO_MINUTES", default=3.0, type=positive_float,
              help="length of the demo run")
+    env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id",
+             help="id of the run (1-64 of A-Z a-z 0-9 . _ -); default: the UTC start time and a random suffix")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC", help="a demo fault (repeatable)")
     env_flag(parser, "--state-dir", env=state.STATE_DIR_ENV, default=state.DEFAULT_STATE_DIR,
              help="state folder of the stack, the demo and the evidence")
@@ -46,7 +56,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 
 
 def _up_argv(args: argparse.Namespace) -> list[str]:
-    argv = ["--state-dir", args.state_dir]
+    argv = ["--state-dir", args.state_dir, "--run-id", args.run_id]
     argv += [item for port in state.PORTS for item in (port.flag, str(getattr(args, f"{port.key}_port")))]
     if args.config_dir:
         argv += ["--config-dir", args.config_dir]
@@ -56,7 +66,7 @@ def _up_argv(args: argparse.Namespace) -> list[str]:
 
 
 def _demo_argv(args: argparse.Namespace) -> list[str]:
-    argv = ["--minutes", str(args.minutes), "--state-dir", args.state_dir,
+    argv = ["--minutes", str(args.minutes), "--state-dir", args.state_dir, "--run-id", args.run_id,
             "--nats-url", f"nats://127.0.0.1:{args.nats_port}",
             "--pushgateway-url", f"http://127.0.0.1:{args.pushgateway_port}"]
     return argv + [item for spec in args.fault for item in ("--fault", spec)] + list(args.demo_arg)
@@ -65,46 +75,81 @@ def _demo_argv(args: argparse.Namespace) -> list[str]:
 def scrape_seconds(text: str | None) -> float:
     """Seconds of a Prometheus duration (``1s``, ``500ms``, ``1m``); prometheus.yml's 5 s when not given."""
     if not text:
-        return _DEFAULT_SCRAPE_SECONDS
+        return manifest.DEFAULT_SCRAPE_SECONDS
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h)", text)) or _DEFAULT_SCRAPE_SECONDS
+    seconds = sum(float(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h)", text))
+    return seconds or manifest.DEFAULT_SCRAPE_SECONDS
+
+
+def wait_scraped(prometheus_url: str, jobs: Sequence[str], deadline: float) -> bool:
+    """Wait until Prometheus has scraped each job once (``up == 1``), so the run's first seconds are recorded,
+    not lost to a stack that is still starting; False (and a note) at the monotonic ``deadline``."""
+    client = PromClient(prometheus_url)
+    expr = " or ".join(f'up{{job="{job}"}} == 1' for job in jobs)
+    while time.monotonic() < deadline:
+        with contextlib.suppress(PrometheusError):
+            result = client.query(expr, time.time()).get("result", [])
+            if {r["metric"].get("job") for r in result} >= set(jobs):
+                return True
+        time.sleep(0.2)
+    print(f"quickstart: note: Prometheus has not scraped {', '.join(jobs)} yet; the run starts anyway",
+          file=sys.stderr, flush=True)
+    return False
 
 
 def verify_window(demo_dir: Path, scrape: float) -> tuple[str, float]:
-    """``(--since, --until)`` of the run: from the moment Prometheus has every process of the running
-    pipeline (exporter sampling and two scrapes after it was up) to one scrape after the shutdown."""
-    window = manifest.read(demo_dir / manifest.MANIFEST_NAME)["window"]
-    start = float(window["start"]) + EXPORTER_SAMPLE_SECONDS + 2 * scrape
-    until = float(window["end"]) + scrape + 0.5
-    return f"{math.floor(until - start)}s", until
+    """``(--since, --until)`` of the run in ``demo_dir`` (the demo's own rule: ``manifest.verify_window``)."""
+    return manifest.verify_window(manifest.read(demo_dir / manifest.MANIFEST_NAME), scrape)
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch quickstart") -> int:
     parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
+        args.run_id = check_run_id(args.run_id)
     except SystemExit as exc:
         return int(exc.code or 0)
-    code = stack_cli.up(_up_argv(args))
-    if code != 0:
-        return code
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
     try:
-        return _demo_and_verdict(args)
+        code = stack_cli.up(_up_argv(args))
+        if code == 0:
+            wait_scraped(f"http://127.0.0.1:{args.prometheus_port}", SCRAPED_JOBS, time.monotonic() + SCRAPED_TIMEOUT)
+        return _demo_and_verdict(args) if code == 0 else code
+    except KeyboardInterrupt:
+        print("quickstart: interrupted; no verdict", file=sys.stderr, flush=True)
+        return CUT_SHORT[0]
     finally:
         if not args.keep_up:
             stack_cli.down(["--state-dir", args.state_dir])
 
 
 def _demo_and_verdict(args: argparse.Namespace) -> int:
+    """The demo's code when the demo could not run, 130/143 when the run or its judging was cut short (the
+    verdict of the run so far is written first), else verify-soak's."""
+    print(f"quickstart: run {args.run_id}", flush=True)
     code = demo_cli.main(_demo_argv(args))
-    if code != 0:
-        return code
+    demo_dir = Path(args.state_dir).resolve() / demo_cli.DEMO_DIR
+    if code not in (0, *CUT_SHORT) or not (demo_dir / manifest.MANIFEST_NAME).exists():
+        return code or 1
+    note = "quickstart: interrupted; writing the verdict of the run so far (again to abort)"
+    with DeferredInterrupts(note) as interrupts:
+        verdict = _verdict(args, demo_dir)
+    cut = code or (exit_code(interrupts.signum) if interrupts.signum else 0)
+    if cut:
+        print(f"quickstart: the run was cut short (exit {cut}); the verdict above judges the run so far", flush=True)
+    return cut or verdict
+
+
+def _verdict(args: argparse.Namespace, demo_dir: Path) -> int:
     scrape = scrape_seconds(args.scrape_interval)
-    since, until = verify_window(Path(args.state_dir).resolve() / demo_cli.DEMO_DIR, scrape)
+    since, until = verify_window(demo_dir, scrape)
     time.sleep(max(0.0, until + scrape - time.time()))  # Prometheus has scraped past the window's end
     evidence = Path(args.state_dir).resolve() / "evidence"
     argv = ["--since", since, "--until", f"{until:.3f}", "--prometheus-url",
-            f"http://127.0.0.1:{args.prometheus_port}", "--out", str(evidence)]
+            f"http://127.0.0.1:{args.prometheus_port}", "--out", str(evidence),
+            "--run-manifest", str(demo_dir / manifest.MANIFEST_NAME)]
     argv += ["--criteria", args.criteria] if args.criteria else []
     print(f"quickstart: verify-soak {' '.join(argv)}", flush=True)
     code = verify_cli.main(argv)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 from nats.aio.client import Client
 
 from soakwatch.contract import PROCESSES
@@ -27,6 +28,7 @@ from soakwatch.errors import SoakwatchError
 
 READY_TIMEOUT = 30.0
 MANIFEST_EVERY = 5.0
+PIDFILE_NAME = "supervisor.pid"
 
 
 class PipelineStartError(SoakwatchError):
@@ -37,6 +39,7 @@ class PipelineStartError(SoakwatchError):
 class DemoSettings:
     """Everything a run needs besides the NATS connection options."""
 
+    run_id: str
     demo_dir: Path
     minutes: float
     rate: float
@@ -45,6 +48,7 @@ class DemoSettings:
     nats_url: str
     timeseries: dict[str, str]
     worker_args: tuple[str, ...]  # interval and size flags passed to every worker
+    warmup: float = 0.0  # seconds the ticks flow after the pipeline is up, before the run starts
 
     @property
     def seconds(self) -> float:
@@ -57,12 +61,13 @@ class DemoRun:
     def __init__(self, settings: DemoSettings, connect: dict[str, Any], env: dict[str, str],
                  progress: Progress) -> None:
         self.s, self._connect, self.progress = settings, connect, progress
-        self.info = RunInfo(uuid.uuid4().hex[:12], time.time(), settings.minutes, settings.rate,
+        self.info = RunInfo(settings.run_id, time.time(), settings.minutes, settings.rate,
                             list(settings.symbols), settings.nats_url, settings.timeseries, list(settings.faults))
         self.observer = Observer()
         self.supervisor = Supervisor(self._argv, env, settings.demo_dir / "logs")
         self.active: dict[str, dict[str, float | None]] = {role: {} for role in PROCESSES}
         self._stop = asyncio.Event()
+        self.stopped_by: int | None = None  # the signal that cut the run short
         self._nc: Client | None = None
         self._ticks: TickPublisher | None = None
 
@@ -75,7 +80,14 @@ class DemoRun:
         return [sys.executable, "-m", "soakwatch.demo.worker", role, "--state-dir", str(self.s.demo_dir),
                 "--nats-url", self.s.nats_url, *self.s.worker_args, *active]
 
-    def stop(self) -> None:
+    @property
+    def pidfile(self) -> Path:
+        """The supervisor's pid while the run is on: the exporter's demo config scopes its processes by it."""
+        return self.s.demo_dir / PIDFILE_NAME
+
+    def stop(self, signum: int | None = None) -> None:
+        if signum is not None and self.stopped_by is None:
+            self.stopped_by = signum
         self._stop.set()
 
     def write_manifest(self) -> dict[str, Any]:
@@ -85,8 +97,13 @@ class DemoRun:
 
     async def run(self) -> dict[str, Any]:
         self._nc = await connection.connect(self._connect, "demo-orchestrator")
-        self._fresh_sinks()
         try:
+            claim_pidfile(self.pidfile)
+        except BaseException:
+            await self._nc.close()
+            raise
+        try:
+            self._fresh_sinks()
             await self.observer.subscribe(self._nc)
             self.write_manifest()
             self._ticks = TickPublisher(self._nc, self.s.rate, self.s.symbols)
@@ -94,11 +111,13 @@ class DemoRun:
             try:
                 await self.supervisor.start()
                 await self._wait_ready()
+                await self._warm_up()
                 await self._main_loop()
             finally:
                 await self._shutdown(ticks)
         finally:
             await self._nc.close()
+            self.pidfile.unlink(missing_ok=True)
         return self.write_manifest()
 
     def _fresh_sinks(self) -> None:
@@ -117,8 +136,17 @@ class DemoRun:
                 raise PipelineStartError(f"demo: no heartbeat from {', '.join(missing)} within "
                                          f"{READY_TIMEOUT:.0f} s; see {self.s.demo_dir / 'logs'}")
             await asyncio.sleep(0.05)
-        self.info.state, self.info.window_start = "running", time.time()
-        self.progress.note(f"demo: pipeline up (harvest, signal, broker, report); running {self.s.minutes:g} min")
+        self.info.state = "warming_up"
+        self.progress.note(f"demo: pipeline up (harvest, signal, broker, report); warm-up {self.s.warmup:g} s")
+
+    async def _warm_up(self) -> None:
+        """The ticks flow ``warmup`` s before the run (its length, faults and window) starts, so the memory
+        the processes take while they start up is not judged as growth."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), self.s.warmup)
+        if not self._stop.is_set():
+            self.info.state, self.info.window_start = "running", time.time()
+            self.progress.note(f"demo: running {self.s.minutes:g} min")
 
     async def _main_loop(self) -> None:
         assert self._ticks is not None
@@ -197,3 +225,25 @@ class DemoRun:
         else:
             self.info.state = "failed" if self.info.window_start is None else "finished"
         self.progress.note(f"demo: stopped in order {' -> '.join(order) or '(nothing was running)'}")
+
+
+def claim_pidfile(path: Path) -> None:
+    """Write this process's pid; PipelineStartError when the file names another live demo."""
+    try:
+        other = int(path.read_text().strip() or 0)
+    except (OSError, ValueError):
+        other = 0
+    if other and other != os.getpid() and psutil.pid_exists(other) and _is_demo(other):
+        raise PipelineStartError(f"demo: a demo (pid {other}) already runs from {path.parent}; "
+                                 "give this one its own --state-dir")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"{os.getpid()}\n")
+    os.replace(tmp, path)
+
+
+def _is_demo(pid: int) -> bool:
+    try:
+        return "demo" in " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return False

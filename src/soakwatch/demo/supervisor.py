@@ -51,6 +51,7 @@ class Supervisor:
         self.stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
+        self._spawning = asyncio.Lock()  # a restart under way finishes before the shutdown looks at the roles
 
     async def start(self) -> None:
         """Start every role (in the reverse of the shutdown order) and keep them running."""
@@ -81,11 +82,12 @@ class Supervisor:
             log.warning("%s exited with code %s; restart %d in %.1f s", child.role, child.process.returncode,
                         child.restart_count + 1, delay)
             await asyncio.sleep(delay)
-            if self.stopping:
-                return
-            child.restart_count += 1
-            self.backoff_pattern.append(round(delay, 3))
-            await self._spawn(child)
+            async with self._spawning:
+                if self.stopping:
+                    return
+                child.restart_count += 1
+                self.backoff_pattern.append(round(delay, 3))
+                await self._spawn(child)
 
     def _next_delay(self, child: Child) -> float:
         ran = (child.exited_at or 0.0) - (child.started_at or 0.0)
@@ -107,7 +109,8 @@ class Supervisor:
 
     async def shutdown(self) -> list[str]:
         """SIGTERM each role in the shutdown order, waiting for each to exit; returns the order seen."""
-        self.stopping = True
+        async with self._spawning:
+            self.stopping = True
         for role in SHUTDOWN_ORDER:
             child = self.children.get(role)
             if child is None or not child.running:

@@ -26,7 +26,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
              help="seconds to run (default: until SIGINT/SIGTERM)")
     env_flag(parser, "--connect-timeout", env="SOAK_TICK_CONNECT_TIMEOUT", default=CONNECT_TIMEOUT,
              type=positive_float, help="seconds to wait for the first NATS connection (at most --duration)")
-    parser.add_argument("--count", type=int, help="stop after this many ticks")
+    env_flag(parser, "--count", env="SOAK_TICK_COUNT", type=int, help="stop after this many ticks")
     parser.add_argument("--symbols", nargs="+", default=list(DEFAULT_SYMBOLS), help="symbols, round-robin")
     add_nats_arguments(parser)
     return parser

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from soakwatch.contract import PROCESSES
@@ -30,6 +31,7 @@ from soakwatch.natsconn import add_nats_arguments, connect_options
 from soakwatch.options import positive_float
 
 log = logging.getLogger("soakwatch.demo.worker")
+DRAIN_SECONDS = 1.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,8 +97,21 @@ async def _run(args: argparse.Namespace) -> int:
     for task in tasks:
         task.cancel()
     await role.stop()
-    await nc.drain()
+    await _close(nc)
     return 0
+
+
+async def _close(nc: Client) -> None:
+    """Flush what the role published last, then drain for at most DRAIN_SECONDS: a consumer far behind the
+    ticks (a busy machine) drops what is still queued rather than hold the shutdown up for seconds."""
+    with contextlib.suppress(Exception):
+        await nc.flush(timeout=1)
+    try:
+        await asyncio.wait_for(nc.drain(), DRAIN_SECONDS)
+    except Exception as exc:  # TimeoutError, or the connection is already gone
+        log.warning("stop: drain not done within %.0f s (%s); closing", DRAIN_SECONDS, type(exc).__name__)
+        with contextlib.suppress(Exception):
+            await nc.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from soakwatch.errors import ConfigError, SoakwatchError
 from soakwatch.options import env_flag, positive_float
+from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import render, servers, state
 from soakwatch.stack.servers import PortInUseError, Server
 
@@ -38,6 +39,9 @@ def _up_parser(prog: str) -> argparse.ArgumentParser:
                  help=port.help)
     env_flag(parser, "--exporter-config", env="SOAKWATCH_EXPORTER_CONFIG", default="demo",
              help="config of `soakwatch export` (a file, or demo)")
+    env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id", type=_run_id,
+             help="id of the soak run the stack watches; the exporter keeps its totals across a restart only "
+                  "for this run (its state file)")
     parser.add_argument("--with-victoria-metrics", action="store_true",
                         help="also start VictoriaMetrics; Prometheus remote-writes to it")
     parser.add_argument("--no-probe", dest="probe", action="store_false", help="do not start the probe")
@@ -49,6 +53,16 @@ def _up_parser(prog: str) -> argparse.ArgumentParser:
     env_flag(parser, "--scrape-interval", env="SOAKWATCH_SCRAPE_INTERVAL", type=_prom_duration,
              help="Prometheus scrape and rule evaluation interval (default: prometheus.yml's, 5s)")
     return parser
+
+
+def _run_id(text: str) -> str:
+    """argparse type: a run id by the rule of soakwatch.runid (an empty value means none)."""
+    if not text:
+        return ""
+    try:
+        return check_run_id(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.rule) from None
 
 
 def _prom_duration(text: str) -> str:
@@ -105,7 +119,8 @@ def _soakwatch_commands(args: argparse.Namespace, ports: dict[str, int], home: P
                       "--out", str(home.parent / "alerts.jsonl")],
         "probe": ["probe", "--nats-url", nats_url, "--web.listen-address", f"127.0.0.1:{ports['probe']}"],
         "exporter": ["export", "--config", args.exporter_config, "--nats-url", nats_url,
-                     "--web.listen-address", f"127.0.0.1:{ports['exporter']}"],
+                     "--web.listen-address", f"127.0.0.1:{ports['exporter']}",
+                     *(["--run-id", args.run_id] if args.run_id else [])],
     }
     wanted = {"alert-log": (args.alert_log, "alert_log", "/-/ready"), "probe": (args.probe, "probe", "/metrics"),
               "exporter": (args.exporter, "exporter", "/metrics")}
@@ -135,7 +150,8 @@ def _start_all(plan: list[Server], record: dict[str, Any], state_dir: Path, time
 
 
 def up(argv: Sequence[str] | None = None, prog: str = "soakwatch up") -> int:
-    """Start the stack detached; prints its URLs. 0 when every part is ready, 1 on a start error, 2 on bad config."""
+    """Start the stack detached; prints its URLs. 0 when every part is ready, 1 on a start error, 2 on bad config,
+    130 when interrupted (Ctrl-C) while starting: what had started is stopped again."""
     args = _up_parser(prog).parse_args(argv)
     state_dir = Path(args.state_dir).resolve()
     if _running(state.read_state(state_dir)):
@@ -144,6 +160,9 @@ def up(argv: Sequence[str] | None = None, prog: str = "soakwatch up") -> int:
         return 1
     try:
         return _up(args, state_dir)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; every part already started was stopped", file=sys.stderr)
+        return 130
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2

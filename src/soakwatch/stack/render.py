@@ -203,10 +203,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch render-config
     """Render the configs for the compose service names (used by docker-compose.yml) or local default ports."""
     parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
     env_flag(parser, "--config-dir", env=CONFIG_DIR_ENV, help="folder holding prometheus/ and alerting/")
-    parser.add_argument("--hosts", choices=("compose", "local"), default="compose",
-                        help="compose service names, or 127.0.0.1 with the default ports; default compose")
-    parser.add_argument("--out", required=True, type=Path, help="folder to write prometheus.yml and alertmanager.yml")
+    env_flag(parser, "--hosts", env="SOAKWATCH_RENDER_HOSTS", choices=("compose", "local"), default="compose",
+             help="compose service names, or 127.0.0.1 with the default ports")
+    env_flag(parser, "--out", env="SOAKWATCH_RENDER_OUT", type=Path,
+             help="folder to write prometheus.yml and alertmanager.yml (required)")
     args = parser.parse_args(argv)
+    if args.out is None:
+        parser.error("--out is required (or SOAKWATCH_RENDER_OUT)")
     try:
         config_dir = find_config_dir(args.config_dir)
         targets = compose_targets() if args.hosts == "compose" else local_targets(_default_ports())

@@ -167,7 +167,7 @@ def test_signals_stalled_fires_after_two_minutes_and_resolves(tmp_path, publishe
     assert latency <= 20
     assert resolve_latency <= 15
     assert firing["severity"] == "critical" and firing["receiver"] == "critical"
-    assert firing["annotations"]["runbook_url"] == "docs/runbooks/SoakSignalsStalled.md"
+    assert firing["annotations"]["runbook_url"] == "http://127.0.0.1:9096/runbooks/SoakSignalsStalled.md"
     assert resolved["startsAt"] == firing["startsAt"]
     assert fired_at < _epoch(resolved["endsAt"]) <= resolved_at
     names = {json.loads(line)["alertname"] for line in out.read_text().splitlines()}

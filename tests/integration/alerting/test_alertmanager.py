@@ -67,7 +67,7 @@ def _template_data(tmp_path: Path, status: str) -> Path:
         "annotations": {
             "summary": "A soak process is down and has not come back.",
             "description": "Process signal has been down for 30s (soak_process_up = 0).",
-            "runbook_url": "docs/runbooks/SoakProcessDown.md",
+            "runbook_url": "http://127.0.0.1:9096/runbooks/SoakProcessDown.md",
         },
         "startsAt": "2026-01-01T10:00:00Z",
         "endsAt": "2026-01-01T10:05:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
@@ -98,7 +98,7 @@ def test_slack_templates_render_a_soak_alert(tmp_path):
     assert "*CRITICAL* A soak process is down and has not come back." in text
     assert "Process signal has been down for 30s (soak_process_up = 0)." in text
     assert "started: 2026-01-01 10:00:00 UTC" in text
-    assert "runbook: docs/runbooks/SoakProcessDown.md" in text
+    assert "runbook: http://127.0.0.1:9096/runbooks/SoakProcessDown.md" in text
     assert _render("soak.slack.color", firing).strip() == "danger"
     resolved = _template_data(tmp_path, "resolved")
     assert _render("soak.slack.title", resolved).strip() == "[RESOLVED] SoakProcessDown process=signal"
@@ -111,7 +111,7 @@ def test_email_templates_render_a_soak_alert(tmp_path):
     assert _render("soak.email.subject", firing).strip() == "soakwatch [FIRING:1] SoakProcessDown process=signal"
     html = _render("soak.email.html", firing, "html")
     assert html.lstrip().startswith("<!DOCTYPE html>")
-    assert '<a href="docs/runbooks/SoakProcessDown.md">runbook</a>' in html
+    assert '<a href="http://127.0.0.1:9096/runbooks/SoakProcessDown.md">runbook</a>' in html
     assert "<b>CRITICAL</b> A soak process is down and has not come back." in html
     assert "Process signal has been down" in _render("soak.email.text", firing)
 

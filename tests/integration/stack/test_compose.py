@@ -20,7 +20,7 @@ from soakwatch.dashboards.panels import DATASOURCE
 from soakwatch.stack import render, servers
 
 PASSWORD = "compose-test-password"
-PUBLISHED = {"4222", "9090", "9091", "9093", "3000", "4317", "4318", "8086"}
+PUBLISHED = {"4222", "9090", "9091", "9093", "9096", "3000", "4317", "4318", "8086"}
 
 
 @pytest.fixture(scope="module")

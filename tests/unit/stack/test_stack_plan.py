@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from soakwatch.stack import cli, servers, state
 
 
@@ -37,6 +39,20 @@ def test_soakwatch_commands_run_with_this_python_and_the_agreed_flags(tmp_path):
     assert plan["exporter"].env is not None and plan["exporter"].env[state.STATE_DIR_ENV] == str(tmp_path)
 
 
+def test_the_run_id_reaches_the_exporter(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("SOAK_RUN_ID", raising=False)
+    assert plan_argv(_plan(tmp_path, "--run-id", "20261130T170000Z-ab12"))[-2:] == ["--run-id", "20261130T170000Z-ab12"]
+    assert "--run-id" not in plan_argv(_plan(tmp_path))
+    with pytest.raises(SystemExit) as exited:
+        cli.up(["--state-dir", str(tmp_path / "s"), "--run-id", "no spaces"])
+    assert exited.value.code == 2
+    assert "argument --run-id: must be 1-64 characters" in capsys.readouterr().err  # the rule, not a type name
+
+
+def plan_argv(plan):
+    return plan["exporter"].argv
+
+
 def test_switches_leave_parts_out_but_keep_their_ports_as_scrape_targets(tmp_path):
     plan = _plan(tmp_path, "--no-probe", "--no-exporter", "--no-alert-log")
     assert list(plan) == ["nats-server", "pushgateway", "alertmanager", "prometheus"]
@@ -49,3 +65,25 @@ def test_port_flags_also_read_the_environment(monkeypatch):
     monkeypatch.setenv("SOAKWATCH_PROMETHEUS_PORT", "19999")
     _, ports = cli._ports(cli._up_parser("soakwatch up").parse_args([]))
     assert ports["prometheus"] == 19999 and ports["alertmanager"] == 9093
+
+
+def test_ctrl_c_while_starting_stops_what_started_and_exits_130(tmp_path, monkeypatch, capsys, port_flags):
+    import subprocess
+
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start_one_then_interrupt(plan, record, state_dir, timeout):
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        started.append(child)
+        record["components"].append({"name": "sleeper", "pid": child.pid,
+                                     "create_time": state.process_identity(child.pid)})
+        state.write_state(state_dir, record)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_start_all", start_one_then_interrupt)
+    code = cli.up(["--state-dir", str(tmp_path / "state"), *port_flags])
+    assert code == 130
+    assert started[0].wait(15) is not None  # stopped, not left behind
+    assert state.read_state(tmp_path / "state") is None
+    err = capsys.readouterr().err
+    assert "interrupted; every part already started was stopped" in err and "Traceback" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import sys
@@ -18,6 +19,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from soakwatch.contract import TICK_SUBJECT
 from soakwatch.errors import SoakwatchError
+from soakwatch.exporters.probe.bar import DEFAULT_MAX_PARSE_GAP_RATIO, DEFAULT_MIN_RATE, PassBar
 from soakwatch.exporters.probe.metrics import ProbeCollector
 from soakwatch.exporters.probe.nats import close, connect, subscribe
 from soakwatch.exporters.probe.output import FORMATS, ReportWriter, render
@@ -39,8 +41,11 @@ examples:
 The event time comes from the Soak-Ts header (ns since epoch) when present,
 else from the first JSON field found of --ts-field. Latency = receive time -
 event time. Ticks that are not JSON or carry no usable timestamp are parse
-gaps, counted by reason. Exit status: 0 after the summary, 1 when NATS cannot
-be reached (or a signal stopped the probe before it connected), 2 on bad flags."""
+gaps, counted by reason. The summary states the runbook's pass bar (>= 5,000
+msgs/s, < 0.1% parse gaps, connected throughout) with a mark per item.
+Exit status: 0 after the summary (with --check: only when it meets the bar),
+1 when the bar was missed with --check, when NATS cannot be reached, or when a
+signal stopped the probe before it connected; 2 on bad flags."""
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -59,6 +64,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
              help="output format of window lines and the summary")
     env_flag(parser, "--out", env="SOAK_PROBE_OUT", help="also write the final summary to this file")
     _add_tick_arguments(parser)
+    _add_bar_arguments(parser)
     _add_metrics_arguments(parser)
     add_nats_arguments(parser)
     add_output_arguments(parser)
@@ -75,17 +81,29 @@ def _add_tick_arguments(parser: argparse.ArgumentParser) -> None:
              help="JSON field with a per-subject sequence number; turns on sequence gap counting")
 
 
+def _add_bar_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("pass bar (judged on the summary, shown in it)")
+    group.add_argument("--check", action="store_true",
+                       help="exit 1 when the summary misses the pass bar (default: exit 0 after any summary)")
+    env_flag(group, "--min-rate", env="SOAK_PROBE_MIN_RATE", default=DEFAULT_MIN_RATE, type=positive_float,
+             help="pass bar: mean msgs/s over the run")
+    env_flag(group, "--max-parse-gap-ratio", env="SOAK_PROBE_MAX_PARSE_GAP_RATIO",
+             default=DEFAULT_MAX_PARSE_GAP_RATIO, type=positive_float,
+             help="pass bar: parse gaps must stay below this share of messages")
+
+
 def _add_metrics_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Prometheus metrics and client tuning")
     env_flag(group, "--web.listen-address", env="SOAK_PROBE_LISTEN", dest="listen", type=host_port,
              help="serve /metrics on HOST:PORT (e.g. :9464)")
-    group.add_argument("--metrics-port", type=int, help="serve /metrics on 0.0.0.0:PORT (same as --web.listen-address)")
-    group.add_argument("--connect-timeout", type=positive_float, default=10.0,
-                       help="seconds to wait for the first connection before giving up (exit 1)")
+    env_flag(group, "--metrics-port", env="SOAK_PROBE_METRICS_PORT", type=int,
+             help="serve /metrics on 0.0.0.0:PORT (same as --web.listen-address)")
+    env_flag(group, "--connect-timeout", env="SOAK_PROBE_CONNECT_TIMEOUT", type=positive_float, default=10.0,
+             help="seconds to wait for the first connection before giving up (exit 1)")
     group.add_argument("--no-fast-path", dest="fast_path", action="store_false",
                        help="use nats-py's ordinary callback path instead of the zero-copy one")
-    group.add_argument("--pending-msgs-limit", type=int, default=512 * 1024,
-                       help="client buffer (messages) of the ordinary path before it drops (slow consumer)")
+    env_flag(group, "--pending-msgs-limit", env="SOAK_PROBE_PENDING_MSGS_LIMIT", type=int, default=512 * 1024,
+             help="client buffer (messages) of the ordinary path before it drops (slow consumer)")
 
 
 def _reader(args: argparse.Namespace) -> TickReader:
@@ -118,7 +136,7 @@ async def run_probe(args: argparse.Namespace, writer: ReportWriter) -> Report:
             await subscribe(client, probe, args.subject or [TICK_SUBJECT], args.queue, args.fast_path,
                             args.pending_msgs_limit)
             await _window_loop(probe, args, writer, stop)
-            summary = probe.summary()
+            summary = _judged(probe.summary(), args)
         finally:
             with contextlib.suppress(Exception):
                 await close(client, probe)
@@ -195,7 +213,13 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         return 1
     if args.out:
         Path(args.out).write_text(render(summary, args.format))
-    return 0
+    failed = args.check and summary.pass_bar is not None and not summary.pass_bar["pass"]
+    return 1 if failed else 0
+
+
+def _judged(summary: Report, args: argparse.Namespace) -> Report:
+    bar = PassBar(args.min_rate, args.max_parse_gap_ratio)
+    return dataclasses.replace(summary, pass_bar=bar.judge(summary.as_dict()))
 
 
 def _urls(args: argparse.Namespace) -> str:

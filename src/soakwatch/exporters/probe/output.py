@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any, TextIO
 
+from soakwatch.exporters.probe.bar import describe
 from soakwatch.exporters.probe.state import Report
 from soakwatch.exporters.probe.ticks import PARSE_GAP_REASONS
 
@@ -15,7 +16,7 @@ _LATENCY_KEYS = ("p50", "p90", "p99", "mean", "min", "max")
 CSV_COLUMNS = (
     "event", "window_seconds", "mps_window", *(f"{key}_ms" for key in _LATENCY_KEYS), "total", "messages",
     "parse_gaps", *PARSE_GAP_REASONS, "parse_gap_ratio", "sequence_gaps", "sequence_resets", "negative_latency",
-    "dropped", "reconnects", "disconnected_seconds", "connected",
+    "dropped", "reconnects", "disconnected_seconds", "connected", "pass_bar",
 )
 
 
@@ -25,6 +26,7 @@ def csv_row(report: Report) -> dict[str, Any]:
     row = {key: value for key, value in data.items() if key in CSV_COLUMNS}
     row.update({f"{key}_ms": data["latency_ms"][key] for key in _LATENCY_KEYS})
     row.update({reason: data["parse_gaps_by_reason"].get(reason, 0) for reason in PARSE_GAP_REASONS})
+    row["pass_bar"] = "" if report.pass_bar is None else report.pass_bar["pass"]
     return row
 
 
@@ -48,6 +50,8 @@ def text_line(report: Report) -> str:
         state = "connected" if report.connected else "NOT connected"
         line += f"\nconnection: {state} at the end; {data['reconnects']} reconnect(s), " \
                 f"{data['disconnected_seconds']:.3f} s disconnected"
+        if report.pass_bar is not None:
+            line += "\n" + describe(report.pass_bar)
     return line
 
 

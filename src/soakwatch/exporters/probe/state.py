@@ -51,6 +51,7 @@ class Report:
     total: int
     counts: Tally
     connected: bool
+    pass_bar: dict[str, Any] | None = None  # the runbook's bar, judged on the summary
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of FORMATS.md plus the gap, drop and connection counts."""
@@ -72,6 +73,7 @@ class Report:
             "reconnects": self.counts.reconnects,
             "disconnected_seconds": round(self.counts.disconnected_seconds, 3),
             "connected": self.connected,
+            **({"pass_bar": self.pass_bar} if self.pass_bar is not None else {}),
         }
 
 

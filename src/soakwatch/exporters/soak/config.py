@@ -14,9 +14,11 @@ import yaml
 from soakwatch import contract
 from soakwatch.errors import ConfigError
 from soakwatch.exporters.shared.envexpand import expand_tree
+from soakwatch.exporters.soak.procscope import PROCESS_PLACEHOLDER, ProcessScope
 
 __all__ = [
     "ExporterConfig", "ExportsConfig", "HealthConfig", "HttpHealthConfig", "ManifestConfig", "ProcessMatch",
+    "ProcessScope",
     "ProcessesConfig", "SinksConfig", "SubjectConfig", "demo_config_path", "load_config", "parse_config",
 ]
 
@@ -36,6 +38,7 @@ class ProcessesConfig:
     match: Mapping[str, ProcessMatch]
     interval: float = 5.0
     liveness_interval: float = 0.1
+    scope: ProcessScope | None = None  # only processes of one run (processes.scope)
 
 
 @dataclass(frozen=True)
@@ -186,10 +189,36 @@ def _processes(sec: _Section) -> ProcessesConfig:
             raise ConfigError(f"{sec.path}.match", "must be a non-empty mapping of process name to regex")
         match = {_label(k, f"{sec.path}.match"): _process_match(k, v, f"{sec.path}.match.{k}")
                  for k, v in raw.items()}
+    scope = sec.section("scope")
     config = ProcessesConfig(match=match, interval=sec.number("interval", 5.0),
-                             liveness_interval=sec.number("liveness_interval", 0.1))
+                             liveness_interval=sec.number("liveness_interval", 0.1),
+                             scope=_scope(scope, len(match)) if scope else None)
     sec.done()
     return config
+
+
+_ENV_PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$")
+
+
+def _scope(sec: _Section, processes: int) -> ProcessScope:
+    env = sec.string("env")
+    pair = _ENV_PAIR.match(env) if env else None
+    if env and pair is None:
+        raise ConfigError(f"{sec.path}.env", f"must be NAME=VALUE with a non-empty value, got {env!r}")
+    pidfile, parent_file = sec.string("pidfile"), sec.string("parent_pidfile")
+    if pidfile and processes > 1 and PROCESS_PLACEHOLDER not in pidfile:
+        raise ConfigError(f"{sec.path}.pidfile", f"must contain {PROCESS_PLACEHOLDER} (one pidfile per process)")
+    parent = sec.get("parent_pid")
+    if parent is not None and not (str(parent).isdigit() and int(parent) > 0):
+        raise ConfigError(f"{sec.path}.parent_pid", f"must be a pid (an integer > 0), got {parent!r}")
+    if parent is not None and parent_file:
+        raise ConfigError(f"{sec.path}.parent_pid", "and parent_pidfile exclude each other")
+    scope = ProcessScope(env=(pair[1], pair[2]) if pair else None, pidfile=pidfile,
+                         parent_pid=int(parent) if parent is not None else None, parent_pidfile=parent_file)
+    sec.done()
+    if scope == ProcessScope():
+        raise ConfigError(sec.path, "must set env, pidfile, parent_pid or parent_pidfile")
+    return scope
 
 
 def _http_health(item: Any, path: str, interval: float) -> HttpHealthConfig:

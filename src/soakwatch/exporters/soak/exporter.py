@@ -38,7 +38,8 @@ class SoakExporter:
         self.config = config
         self.errors = errors or ErrorCounter()
         self.manifest = ManifestReader(config.manifest.path, self.errors) if config.manifest else None
-        self.processes = ProcessCollector(config.processes.match, self.manifest) if config.processes else None
+        self.processes = ProcessCollector(config.processes.match, self.manifest, config.processes.scope,
+                                          self.errors) if config.processes else None
         self.health = HealthCollector(config.health, self.errors) if config.health else None
         self.http = [HttpHealthPoller(e, self.health, self.errors)
                      for e in (config.health.http if config.health else ())] if self.health else []

@@ -7,13 +7,20 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+import psutil
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from soakwatch.exporters.shared.errorlog import ErrorCounter
 from soakwatch.exporters.soak import procscan
 from soakwatch.exporters.soak.config import ProcessMatch
 from soakwatch.exporters.soak.manifest import ManifestReader
-from soakwatch.exporters.soak.procscan import Snapshot
+from soakwatch.exporters.soak.procscan import ScanResult, Snapshot
+from soakwatch.exporters.soak.procscope import ProcessScope
+
+SEARCH_INTERVAL = 1.0  # while a logical process is not found, a new process is looked for this often
+SETTLE_SECONDS = 10.0  # an instance this young is sampled every SEARCH_INTERVAL: its memory is still growing
+Scan = Callable[[Mapping[str, ProcessMatch], ProcessScope | None], ScanResult]
 
 
 @dataclass
@@ -26,6 +33,7 @@ class _State:
     downtime: float | None = None
     cpu_base: float = 0.0
     last: Snapshot | None = None
+    ambiguous: bool = False  # several runs matched: nothing is exposed for it until one is left
 
 
 class ProcessCollector(Collector):
@@ -33,6 +41,14 @@ class ProcessCollector(Collector):
     minus the exit time of the old instance. Exits are seen by a liveness check every
     ``liveness_interval`` (so exit times are late by at most that much); a process replaced between two
     checks counts its exit at the last time it was seen alive. A gone process is up=0, not an error.
+
+    While a logical process is not found, a full scan also runs every ``search_interval`` when new
+    processes appeared, so a start is seen within about a second; the resources of an instance younger
+    than ``settle`` seconds are read that often too (that process only), so its memory while it starts up
+    is never held for a whole
+    ``interval`` (that would look like growth over a short window). A logical process that several runs
+    match (no scope) is counted as ``ambiguous_match`` and not exposed at all: no run's data is shown as
+    another's.
 
     Sample::
 
@@ -49,32 +65,80 @@ class ProcessCollector(Collector):
 
     def __init__(
         self, matchers: Mapping[str, ProcessMatch], manifest: ManifestReader | None = None,
-        scan: Callable[[Mapping[str, ProcessMatch]], dict[str, Snapshot]] = procscan.scan,
+        scope: ProcessScope | None = None, errors: ErrorCounter | None = None, scan: Scan = procscan.scan,
         alive: Callable[[int, float], bool] = procscan.alive, clock: Callable[[], float] = time.time,
+        pids: Callable[[], list[int]] = psutil.pids, search_interval: float = SEARCH_INTERVAL,
+        settle: float = SETTLE_SECONDS, resnapshot: Callable[[int, float], Snapshot | None] = procscan.resnapshot,
     ) -> None:
-        self._matchers = dict(matchers)
-        self._manifest = manifest
-        self._scan, self._alive, self._clock = scan, alive, clock
+        self._matchers, self._scope = dict(matchers), scope
+        self._manifest, self._errors = manifest, errors or ErrorCounter()
+        self._scan, self._alive, self._clock, self._pids = scan, alive, clock, pids
+        self._resnapshot = resnapshot
         self._states = {name: _State() for name in matchers}
         self._last_alive = dict.fromkeys(matchers, 0.0)
         self._sampled = False
+        self._search_interval, self._settle = search_interval, settle
+        self._searched_at, self._known_pids = 0.0, frozenset[int]()
         self._lock = threading.Lock()
+        self._sampling = threading.Lock()  # one scan at a time, applied in the order it was taken
 
     def sample(self) -> None:
         """Full scan: match processes, update identities, restarts and resources."""
-        found = self._scan(self._matchers)
+        with self._sampling:
+            self._searched_at = self._clock()
+            result = self._scan(self._matchers, self._scope)
+            now = self._clock()
+            with self._lock:
+                self._sampled = True
+                for name, state in self._states.items():
+                    self._apply(name, state, result, now)
+        for reason, detail in result.problems:
+            self._errors.count("processes", reason, detail)
+        for name, detail in sorted(result.ambiguous.items()):
+            self._errors.count("processes", "ambiguous_match", f"{name}: {detail}; set processes.scope")
+
+    def _apply(self, name: str, state: _State, result: ScanResult, now: float) -> None:
+        state.ambiguous = name in result.ambiguous
+        snap = result.found.get(name)
+        if state.ambiguous:
+            return
+        if snap is None:
+            self._mark_exit(state, now)
+        else:
+            self._seen(name, state, snap, now)
+
+    def search(self) -> None:
+        """Every ``search_interval``: a full scan when a logical process is not found and new processes
+        appeared, else fresh resources of the young instances; called with the liveness checks."""
         now = self._clock()
+        if now - self._searched_at < self._search_interval:
+            return
         with self._lock:
-            self._sampled = True
-            for name, state in self._states.items():
-                snap = found.get(name)
-                if snap is None:
-                    self._mark_exit(state, now)
-                else:
-                    self._seen(name, state, snap, now)
+            missing = any(not s.up for s in self._states.values())
+            young = {name: s.instance for name, s in self._states.items() if s.up and s.instance
+                     and s.start_time is not None and now - s.start_time < self._settle}
+        pids = frozenset(self._pids()) if missing else self._known_pids
+        if pids != self._known_pids:
+            self._known_pids = pids
+            self.sample()
+        elif young:
+            self._searched_at = now
+            self._refresh(young)
+
+    def _refresh(self, instances: Mapping[str, tuple[int, float]]) -> None:
+        for name, instance in instances.items():
+            snap = self._resnapshot(*instance)
+            with self._lock:
+                state = self._states[name]
+                if snap is not None and state.instance == instance:
+                    state.last = snap
 
     def check_liveness(self) -> None:
-        """Cheap check of the known live instances only, for exact-ish exit times."""
+        """Cheap check of the known live instances only, for exact-ish exit times; then ``search()``."""
+        self._check_known()
+        self.search()
+
+    def _check_known(self) -> None:
         with self._lock:
             live = [(name, s.instance) for name, s in self._states.items() if s.up and s.instance]
         for name, (pid, create_time) in live:
@@ -113,7 +177,8 @@ class ProcessCollector(Collector):
         with self._lock:
             if self._sampled:
                 for name, state in sorted(self._states.items()):
-                    _add(families, name, state, manifest.get(name, 0))
+                    if not state.ambiguous:
+                        _add(families, name, state, manifest.get(name, 0))
         for name in sorted(set(manifest) - set(self._states)):
             families["restarts"].add_metric([name], manifest[name])
         yield from families.values()

@@ -64,6 +64,9 @@ def test_json_windows_summary_out_file_metrics_and_otlp(nats, tmp_path):
     assert summary["parse_gaps_by_reason"]["not_json"] == 9
     assert sum(line["messages"] for line in lines[:-1]) == 6_009
     assert json.loads(out.read_text()) == summary
+    bar = {item["item"]: item["pass"] for item in summary["pass_bar"]["items"]}
+    assert bar == {"rate": False, "parse_gaps": False, "connectivity": True}  # 3,000/s and 9 of 6,009 not JSON
+    assert summary["pass_bar"]["pass"] is False  # shown, but without --check the exit code stays 0
     assert pushed == 6_009  # the last push happens on stop, after every tick arrived
     lint = subprocess.run([find_binary("promtool"), "check", "metrics"], input=exposition, capture_output=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -80,6 +83,14 @@ def test_sigterm_prints_the_csv_summary_and_exits_zero(nats):
     rows = list(csv.DictReader(io.StringIO(stdout)))
     assert rows[-1]["event"] == "probe_summary" and rows[-1]["total"] == "1000"
     assert stdout.count("event,window_seconds") == 1
+
+
+def test_check_makes_the_exit_code_follow_the_pass_bar(nats):
+    process = _start_probe(nats, "--duration", "4", "--window", "1", "--check", "--min-rate", "100000")
+    asyncio.run(_publish(nats.url, 2_000, 2_000.0))
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 1, stderr
+    assert "pass bar: FAIL (rate" in stdout and "parse_gaps 0.000% < 0.10% of messages: ok" in stdout
 
 
 def test_bad_flags_and_unreachable_nats_give_clear_errors(capsys):

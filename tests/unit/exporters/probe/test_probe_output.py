@@ -56,3 +56,16 @@ def test_text_summary_says_how_the_connection_held():
     text = render(summary, "text")
     assert text.startswith("summary ") and "total 2" in text and "parse_gaps 1" in text
     assert "0 reconnect(s)" in text
+
+
+def test_the_pass_bar_marks_each_item():
+    from soakwatch.exporters.probe.bar import PassBar, describe
+
+    _, summary = _reports()
+    data = {**summary.as_dict(), "mps_window": 6000.0, "parse_gap_ratio": 0.0005}
+    bar = PassBar().judge(data)
+    assert bar["pass"] is (data["connected"] and data["reconnects"] == 0 and data["dropped"] == 0)
+    assert [i["pass"] for i in bar["items"][:2]] == [True, True]
+    slow = PassBar().judge({**data, "mps_window": 4999.9, "parse_gap_ratio": 0.001})
+    assert [i["pass"] for i in slow["items"][:2]] == [False, False] and slow["pass"] is False
+    assert describe(slow).startswith("pass bar: FAIL (rate 4,999.9 msgs/s >= 5,000 msgs/s: FAIL; parse_gaps 0.100%")

@@ -7,7 +7,7 @@ from soakwatch.exporters.shared.errorlog import ErrorCounter
 from soakwatch.exporters.soak.config import ProcessMatch
 from soakwatch.exporters.soak.manifest import ManifestReader
 from soakwatch.exporters.soak.processes import ProcessCollector
-from soakwatch.exporters.soak.procscan import Snapshot, matches
+from soakwatch.exporters.soak.procscan import ScanResult, Snapshot, matches
 from soakwatch.testing.samples import sample_values, value
 
 
@@ -18,8 +18,8 @@ class FakeTable:
         self.now = 1000.0
         self.running: dict[str, Snapshot] = {}
 
-    def scan(self, matchers):
-        return {name: snap for name, snap in self.running.items() if name in matchers}
+    def scan(self, matchers, scope=None):
+        return ScanResult(found={name: snap for name, snap in self.running.items() if name in matchers})
 
     def alive(self, pid, create_time):
         return any(s.pid == pid and s.create_time == create_time for s in self.running.values())
@@ -136,3 +136,69 @@ def test_matches_needs_every_regex_that_is_set():
     assert not matches(both, "bash", "python3 -m worker signal")
     assert not matches(both, "python3", "python3 -m worker broker")
     assert matches(ProcessMatch(name=re.compile("nats")), "nats-server", "")
+
+
+class CountingTable(FakeTable):
+    def __init__(self):
+        super().__init__()
+        self.scans = self.resnaps = 0
+        self.pid_list = [1, 2]
+
+    def scan(self, matchers, scope=None):
+        self.scans += 1
+        return super().scan(matchers, scope)
+
+    def pids(self):
+        return list(self.pid_list)
+
+    def resnapshot(self, pid, create_time):
+        self.resnaps += 1
+        return next((s for s in self.running.values() if (s.pid, s.create_time) == (pid, create_time)), None)
+
+
+def _searching(table, names=("signal",)):
+    matchers = {n: ProcessMatch(cmdline=re.compile(n)) for n in names}
+    return ProcessCollector(matchers, scan=table.scan, alive=table.alive, clock=table.clock, pids=table.pids,
+                            search_interval=1.0, settle=10.0, resnapshot=table.resnapshot)
+
+
+def test_search_scans_a_missing_process_only_when_new_processes_appeared_once_a_second():
+    table = CountingTable()
+    col = _searching(table)
+    col.sample()
+    assert table.scans == 1
+    table.now += 1.0
+    col.check_liveness()  # missing, and the pid set is new to the collector
+    assert table.scans == 2
+    table.now += 5.0
+    col.check_liveness()  # missing, but no new process since
+    assert table.scans == 2
+    col.sample()
+    table.pid_list.append(3)
+    table.now += 0.5
+    col.check_liveness()  # a new process, but the last scan is only 0.5 s old
+    assert table.scans == 3
+    table.running["signal"] = _snap(3, table.now)
+    table.now += 0.5
+    col.check_liveness()
+    assert table.scans == 4 and value(col, "soak_process_up", process="signal") == 1
+
+
+def test_search_rereads_a_young_instance_every_second_until_it_settles():
+    table = CountingTable()
+    col = _searching(table)
+    table.running["signal"] = _snap(10, table.now, rss=10_000_000)
+    col.sample()
+    table.running["signal"] = _snap(10, 1000.0, rss=30_000_000)  # same instance, memory grown
+    table.now += 0.5
+    col.check_liveness()
+    assert table.resnaps == 0  # not yet a second
+    table.now += 0.5
+    col.check_liveness()
+    assert (table.scans, table.resnaps) == (1, 1)  # that process only, no scan
+    assert value(col, "soak_process_resident_memory_bytes", process="signal") == 30_000_000
+    table.now = 1011.0  # 11 s old: settled, and nothing missing: back to the plain interval
+    col.check_liveness()
+    table.now += 1.0
+    col.check_liveness()
+    assert (table.scans, table.resnaps) == (1, 1)
