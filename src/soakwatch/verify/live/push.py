@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, push_to_gateway
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from soakwatch.natsconn import public_url
 from soakwatch.verify.live.loop import Cycle
 from soakwatch.verify.live.states import FAILED, STATES
 
@@ -61,6 +62,7 @@ class Pusher:
     def __init__(self, gateway: str, run_id: str | None = None, timeout: float = 5.0,
                  errors: TextIO = sys.stderr) -> None:
         self.gateway, self.timeout, self.errors = gateway, timeout, errors
+        self.shown = public_url(gateway)
         self.grouping = {"run_id": run_id} if run_id else {}
 
     def show(self, cycle: Cycle) -> None:
@@ -70,4 +72,5 @@ class Pusher:
             push_to_gateway(self.gateway, job=PUSH_JOB, registry=registry, grouping_key=self.grouping,
                             timeout=self.timeout)
         except (URLError, OSError) as exc:
-            self.errors.write(f"verify-soak: push to {self.gateway} failed ({exc}); the watch goes on\n")
+            reason = getattr(exc, "reason", exc)
+            self.errors.write(f"verify-soak: push to {self.shown} failed ({reason}); the watch goes on\n")
