@@ -94,6 +94,9 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     except PrometheusError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # a second Ctrl-C while the watch writes its verdict
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
 
 
 MAX_FUTURE_SECONDS = 300.0  # clock skew allowed between this host and the one that gave --until
