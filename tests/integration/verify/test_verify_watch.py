@@ -18,7 +18,7 @@ from soakwatch.verify.cli import build_parser, main
 from soakwatch.verify.config import default_settings
 from soakwatch.verify.live import FAILED, PASSING
 from soakwatch.verify.live.loop import Plan, evaluate
-from soakwatch.verify.live.watch_cli import watch_soak
+from soakwatch.verify.live.watch_cli import SETTLE, watch_soak
 from soakwatch.verify.promapi import Auth, PromClient
 
 OTHERS: list[str] = []
@@ -82,7 +82,10 @@ def test_a_clean_run_is_never_failed_and_ends_with_the_verdict_of_verify_soak(so
     code, changes, final = watch(soaks, "pass", capsys, "--every", "300s")
     assert not [c for c in changes if c[2] == "FAILED"], changes
     assert {cid for _, cid, state, _ in changes if state == "passing"} >= {"health_green", "resources"}
-    assert main(soaks.args("pass", "--format", "json")) == code == 0
+    window = final["window"]  # the planned hour and the settle time after it
+    assert window["start_unix"] == run_start("pass") and window["seconds"] == 3600 + SETTLE
+    since, until = f"{round(window['seconds'])}s", str(window["end_unix"])
+    assert main(["--prometheus-url", soaks.url, "--since", since, "--until", until, "--format", "json"]) == code == 0
     separate = json.loads(capsys.readouterr().out)
     assert final == separate
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 
 from soakwatch.verify.criteria.base import WHOLE, finite
+from soakwatch.verify.criteria.run import RESTART_ALLOWANCE
 from soakwatch.verify.engine import NO_DATA, PASS, CriterionResult, Verdict
 from soakwatch.verify.formats.values import fmt, measurements, threshold
 from soakwatch.verify.live.states import AT_RISK, FAILED, PASSING, WAITING, Live, Moment, clock_time
@@ -93,15 +94,20 @@ def _export_rate(result: CriterionResult, m: Moment) -> Live | None:
 def _shutdown_order(result: CriterionResult, m: Moment) -> Live | None:
     """Out of order only once every process is gone: while one runs, an exit may be a restart."""
     running = result.measured.get("running", {}).get(WHOLE, 0.0)
-    return _failed(result, m, breaches(result)) if running == 0 else None
+    if running == 0 or result.status == PASS:
+        return _failed(result, m, breaches(result))
+    return Live(result.id, AT_RISK, f"{'; '.join(result.notes)}: a restart under way, or a shutdown out of order")
 
 
 def _run_duration(result: CriterionResult, m: Moment) -> Live | None:
+    """Failed once the time lost so far (not flowing, or down) is more than the run may lose: its tolerance, and
+    a pause as long as a restart may take (the stretch since the last sample may still be bridged)."""
     check = result.checks[0]
     ran = check.values.get(WHOLE)
     if ran is None or not finite(ran):
         return None
-    if ran + m.remaining < check.threshold:
+    slack = RESTART_ALLOWANCE + max(0.0, m.planned - check.threshold)
+    if ran + m.remaining + slack < check.threshold:
         return _failed(result, m, [f"ran {ran / 60:.1f} min with {m.remaining / 60:.1f} min to go: cannot reach "
                                    f"{check.threshold / 60:.1f} min"])
     if m.remaining > 0:

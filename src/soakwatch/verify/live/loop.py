@@ -31,7 +31,14 @@ class Plan:
     every: float = 30.0
     abort_on_fail: bool = False
     strict: bool = False
-    settle: float = 0.0  # seconds after the planned end before the final verdict: the last scrapes land
+    settle: float = 0.0  # seconds after the planned end that the final window adds: the run's last samples
+    lag: float = 0.0  # seconds the final verdict then waits, so the samples up to the window's end are scraped
+
+    @property
+    def final_end(self) -> float:
+        """The end of the final verdict's window: the planned end and the settle time after it (the run's last
+        samples and its shutdown are inside, so a run that lasted its planned length can measure it)."""
+        return self.end + self.settle
 
 
 @dataclass
@@ -89,8 +96,8 @@ def watch(client: PromClient, settings: Settings, plan: Plan, sinks: Sequence[Si
             if plan.abort_on_fail and cycle.failed:
                 return Outcome(cycle.moment.now, cycle, aborted=True)
             if now >= plan.end:
-                sleep(max(0.0, plan.end + plan.settle - clock()))
-                return Outcome(plan.end, cycle)
+                sleep(max(0.0, plan.final_end + plan.lag - clock()))
+                return Outcome(plan.final_end, cycle)
             sleep(max(0.0, min(plan.every, plan.end - now)))
     except KeyboardInterrupt:
         end = min(clock(), plan.end)

@@ -22,7 +22,8 @@ from soakwatch.verify.runinfo import RunInfo
 from soakwatch.verify.session import DEFAULT_SINCE, report, setup
 from soakwatch.verify.window import Window, parse_duration, parse_time
 
-SETTLE = 20.0  # seconds after the planned end before the final verdict: the last scrapes land (15 s interval)
+SETTLE = 20.0  # seconds after the planned end in the final window: the last scrapes (15 s interval), the shutdown
+LAG = 15.0  # the final verdict waits one scrape interval after its window's end: every sample of it is stored
 
 
 def run_start(args: argparse.Namespace, run_info: RunInfo, now: float) -> float:
@@ -44,7 +45,7 @@ def watch_soak(args: argparse.Namespace, prog: str, clock: Callable[[], float] =
     start = run_start(args, run_info, clock())
     assert settings.planned_seconds is not None  # with_planned always sets it
     plan = Plan(start, start + settings.planned_seconds, parse_duration(args.every, "--every"), args.abort_on_fail,
-                args.strict, SETTLE)
+                args.strict, SETTLE, LAG)
     outcome = watch(client, settings, plan, _sinks(args, client.url, tz, run_info, plan), clock, sleep)
     return _finish(args, prog, outcome, settings, client, tz, run_info)
 
