@@ -5,6 +5,11 @@ from __future__ import annotations
 import io
 from datetime import UTC
 
+import pytest
+
+from soakwatch.errors import ConfigError
+from soakwatch.verify.cli import main as verify_main
+from soakwatch.verify.config import parse_settings, with_warmup
 from soakwatch.verify.criteria.base import OPS
 from soakwatch.verify.engine import FAIL, NO_DATA, PASS, CheckResult, CriterionResult
 from soakwatch.verify.live import AT_RISK, FAILED, PASSING, WAITING, Live, Moment, assess
@@ -125,3 +130,16 @@ def test_the_live_page_reloads_is_marked_live_and_never_says_pass():
                   "http://127.0.0.1:9090", 30.0)
     assert '<meta http-equiv="refresh" content="30">' in page and ">LIVE<" in page
     assert "Last evaluation 2026-01-01T00:12:00+00:00" in page and "PASS" not in page
+
+
+def test_a_warmup_in_the_criteria_file_is_a_duration_and_the_flag_fills_the_rest():
+    settings = with_warmup(parse_settings({"criteria": {"tick_rate": {"warmup": "2m"}}}), 60.0)
+    assert settings.warmups == {"tick_rate": 120.0, "tick_latency": 60.0, "memory_growth": 60.0}
+    with pytest.raises(ConfigError, match=r"invalid config: criteria.tick_rate.warmup must be a Prometheus duration"):
+        parse_settings({"criteria": {"tick_rate": {"warmup": "soon"}}})
+
+
+def test_a_watch_switch_in_the_environment_must_be_on_or_off(monkeypatch, capsys):
+    monkeypatch.setenv("VERIFY_WATCH", "maybe")
+    assert verify_main(["--only", "tick_rate"]) == 2
+    assert "invalid config: VERIFY_WATCH must be one of 1, true, yes, on (on)" in capsys.readouterr().err
