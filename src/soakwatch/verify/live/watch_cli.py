@@ -23,6 +23,7 @@ from soakwatch.verify.session import DEFAULT_SINCE, report, setup
 from soakwatch.verify.window import Window, parse_duration, parse_time
 
 SETTLE = 20.0  # seconds after the planned end in the final window: the last scrapes (15 s interval), the shutdown
+SETTLE_SHARE = 0.02  # ... at most this share of the planned run (a short run's exited processes lower coverage)
 LAG = 15.0  # the final verdict waits one scrape interval after its window's end: every sample of it is stored
 
 
@@ -44,8 +45,9 @@ def watch_soak(args: argparse.Namespace, prog: str, clock: Callable[[], float] =
     settings, client, run_info, tz = setup(args)
     start = run_start(args, run_info, clock())
     assert settings.planned_seconds is not None  # with_planned always sets it
-    plan = Plan(start, start + settings.planned_seconds, parse_duration(args.every, "--every"), args.abort_on_fail,
-                args.strict, SETTLE, LAG)
+    planned = settings.planned_seconds
+    plan = Plan(start, start + planned, parse_duration(args.every, "--every"), args.abort_on_fail, args.strict,
+                min(SETTLE, SETTLE_SHARE * planned), LAG)
     outcome = watch(client, settings, plan, _sinks(args, client.url, tz, run_info, plan), clock, sleep)
     return _finish(args, prog, outcome, settings, client, tz, run_info)
 
