@@ -143,3 +143,14 @@ def test_a_watch_switch_in_the_environment_must_be_on_or_off(monkeypatch, capsys
     monkeypatch.setenv("VERIFY_WATCH", "maybe")
     assert verify_main(["--only", "tick_rate"]) == 2
     assert "invalid config: VERIFY_WATCH must be one of 1, true, yes, on (on)" in capsys.readouterr().err
+
+
+def test_missing_data_is_counted_after_the_warmup_and_for_a_process_never_seen():
+    none = check("rate", ">=", 5000.0, {"": float("nan")}, "msgs/s")
+    half = result("tick_rate", NO_DATA, [none], coverage=0.5)
+    # 30 minutes of a 60-minute plan, 20 of them warm-up: 5 of the 10 judged minutes lack data, 4 may
+    assert assess(half, moment(30), warmup=1200.0).state == FAILED
+    assert assess(half, moment(26), warmup=1200.0).state == WAITING  # 3 of 6 judged minutes, 4 may
+    never = result("resources", NO_DATA, [check("max_rss", "<", 1e9, {"risk": float("nan")}, "bytes")])
+    never.coverage.pop("risk")
+    assert assess(never, moment(2)).reason.startswith("no data so far (coverage 0%)")

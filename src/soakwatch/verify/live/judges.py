@@ -139,7 +139,7 @@ def assess(result: CriterionResult, m: Moment, warmup: float = 0.0) -> Live:
     if m.now < ready:
         return Live(result.id, WAITING, f"until {clock_time(ready)}" + (f" (warm-up {warmup:.0f} s)" if warmup else ""))
     if result.status == NO_DATA:
-        return _missing(result, m)
+        return _missing(result, m, warmup)
     return found or _now(result)
 
 
@@ -149,11 +149,12 @@ def _now(result: CriterionResult) -> Live:
     return Live(result.id, AT_RISK, "failing now: " + ("; ".join(breaches(result)) or measurements(result)))
 
 
-def _missing(result: CriterionResult, m: Moment) -> Live:
-    """No data (or too little) so far: failed once the data missing already exceeds what the run may miss."""
-    coverage = min(result.coverage.values(), default=0.0)
-    missing = (1 - coverage) * m.elapsed
-    allowed = (1 - m.min_coverage) * m.planned
+def _missing(result: CriterionResult, m: Moment, warmup: float) -> Live:
+    """No data (or too little) so far: failed once the data missing already exceeds what the run may miss (of
+    the run after its warm-up, the window the criterion judges; an expected process never seen misses it all)."""
+    coverage = min((result.coverage.get(key, 0.0) for key in result.keys), default=0.0)
+    missing = (1 - coverage) * (m.elapsed - warmup)
+    allowed = (1 - m.min_coverage) * (m.planned - warmup)
     if missing > allowed + _step(m):
         return Live(result.id, FAILED, f"no data for {missing / 60:.1f} min: more than the "
                                        f"{(1 - m.min_coverage):.0%} of the planned run that may lack data")
