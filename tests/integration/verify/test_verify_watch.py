@@ -137,3 +137,18 @@ def test_no_live_state_of_a_clean_hour_is_failed_at_any_minute(soaks: Soaks):
         cycle = evaluate(client, settings, Plan(start, start + 3600), start + minute * 60)
         assert not cycle.failed, (minute, cycle.failed)
     assert LENGTH - LEAD_IN == 3600
+
+
+def test_the_final_window_covers_the_shutdown_the_run_manifest_records(soaks: Soaks, capsys, tmp_path: Path):
+    start = run_start("pass")
+    manifest = tmp_path / "run_manifest.json"
+    manifest.write_text(json.dumps({"run_id": "late-stop", "run": {"started_at": start, "minutes": 60},
+                                    "window": {"start": start, "end": start + 3600 + 40}}))
+    clock = FakeClock(start)
+    args = build_parser().parse_args(["--watch", "--prometheus-url", soaks.url, "--run-manifest", str(manifest),
+                                      "--every", "900s", "--format", "json", "--only", "run_duration"])
+    code = watch_soak(args, "verify-soak", clock, clock.sleep)
+    final = json.loads(capsys.readouterr().out)
+    assert final["window"]["start_unix"] == start and final["window"]["seconds"] == 3600 + 40 + 5
+    assert clock.now >= start + 3645 + 15  # judged one scrape interval after the window's end
+    assert code == 0

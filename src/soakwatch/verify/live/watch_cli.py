@@ -18,13 +18,14 @@ from soakwatch.verify.live.push import Pusher
 from soakwatch.verify.live.terminal import display
 from soakwatch.verify.promapi import PromClient
 from soakwatch.verify.querier import QueryLog
-from soakwatch.verify.runinfo import RunInfo
+from soakwatch.verify.runinfo import RunInfo, load_run_info
 from soakwatch.verify.session import DEFAULT_SINCE, report, setup
 from soakwatch.verify.window import Window, parse_duration, parse_time
 
 SETTLE = 20.0  # seconds after the planned end in the final window: the last scrapes (15 s interval), the shutdown
 SETTLE_SHARE = 0.02  # ... at most this share of the planned run (a short run's exited processes lower coverage)
 LAG = 15.0  # the final verdict waits one scrape interval after its window's end: every sample of it is stored
+SHUTDOWN_MARGIN = 5.0  # the final window ends at least this long after the shutdown the run manifest records
 
 
 def run_start(args: argparse.Namespace, run_info: RunInfo, now: float) -> float:
@@ -49,7 +50,21 @@ def watch_soak(args: argparse.Namespace, prog: str, clock: Callable[[], float] =
     plan = Plan(start, start + planned, parse_duration(args.every, "--every"), args.abort_on_fail, args.strict,
                 min(SETTLE, SETTLE_SHARE * planned), LAG)
     outcome = watch(client, settings, plan, _sinks(args, client.url, tz, run_info, plan), clock, sleep)
+    if not (outcome.aborted or outcome.interrupted):
+        outcome.end = _after_shutdown(args, outcome.end, clock, sleep)
     return _finish(args, prog, outcome, settings, client, tz, run_info)
+
+
+def _after_shutdown(args: argparse.Namespace, end: float, clock: Callable[[], float],
+                    sleep: Callable[[float], None]) -> float:
+    """The final window's end: past the shutdown the run manifest records by now, if it ends later than ``end``
+    (a window that cuts through the shutdown judges a shutdown half done)."""
+    shutdown = load_run_info(args.run_manifest).end_time if args.run_manifest else None
+    if shutdown is None or shutdown + SHUTDOWN_MARGIN <= end:
+        return end
+    end = shutdown + SHUTDOWN_MARGIN
+    sleep(max(0.0, end + LAG - clock()))
+    return end
 
 
 def _sinks(args: argparse.Namespace, url: str, tz: tzinfo, run_info: RunInfo, plan: Plan) -> list[Sink]:
