@@ -218,7 +218,7 @@ def test_push_to_a_real_pushgateway(capsys, nats, tmp_path):
     assert value("soak_bench_peak_resident_memory_bytes", process="client") == pytest.approx(
         report["peak_rss_mb"] * 2**20)
     assert value("soak_bench_resident_memory_bytes", process="nats-server", stat="median") > 0
-    info = [key for key in samples if key[0] == "soak_bench_info"]
+    info = [key for key in samples if key[0] == "soak_bench_info" and ("mode", "request") in key[1]]
     assert len(info) == 1 and ("msgs", "1000") in info[0][1] and samples[info[0]] == 1
 
 

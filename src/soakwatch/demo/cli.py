@@ -26,7 +26,7 @@ from soakwatch.errors import ConfigError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
 from soakwatch.options import env_flag, env_switch, positive_float
 from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
-from soakwatch.stack import state
+from soakwatch.stack import discover, state
 from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
 
 DEMO_DIR = "demo"
@@ -142,6 +142,7 @@ def worker_env(args: argparse.Namespace, run_id: str) -> dict[str, str]:
     env.update(TIMESERIES_TYPE=args.timeseries_type, TIMESERIES_URL=args.timeseries_url, NATS_URL=args.nats_url)
     env[RUN_ID_ENV] = run_id
     secrets = {"NATS_USER": args.user, "NATS_PASSWORD": args.password, "NATS_TOKEN": args.token,
+               "NATS_PASSWORD_FILE": args.password_file, "NATS_TOKEN_FILE": args.token_file,
                "NATS_CREDS": args.creds, "NATS_NKEY": args.nkey, "NATS_TLS_CA": args.tls_ca,
                "NATS_TLS_CERT": args.tls_cert, "NATS_TLS_KEY": args.tls_key}
     env.update({key: str(value) for key, value in secrets.items() if value})
@@ -166,10 +167,13 @@ async def _run(run: DemoRun) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo") -> int:
     parser = build_parser(prog)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    ports = discover.running_ports(args.state_dir)
+    _urls_from_stack(args, argv, ports or {})
     try:
         settings = settings_from(args)
         run = DemoRun(settings, connect_options(args), worker_env(args, settings.run_id), Progress(settings.seconds),
@@ -190,18 +194,29 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
         print(f"{prog}: cannot connect to NATS at {redact_url(args.nats_url)}: {reason}; "
               "is the stack up (`soakwatch up`)?", file=sys.stderr)
         return 1
-    _print_summary(final, run.manifest_path)
+    _print_summary(final, run.manifest_path, discover.url(ports or {}, "prometheus"))
     if run.aborted is not None:
         print(f"{prog}: stopped early by the live verdict: {run.aborted}", file=sys.stderr)
         return 1
     return 128 + run.stopped_by if run.stopped_by else 0
 
 
-def _print_summary(final: dict[str, Any], path: Path) -> None:
+def _urls_from_stack(args: argparse.Namespace, argv: list[str], ports: dict[str, int]) -> None:
+    """NATS and the Pushgateway of the stack running from --state-dir, unless a flag or variable chose them."""
+    nats_url = discover.url(ports, "nats")
+    if nats_url and not discover.given(argv, ["--nats-url"], "NATS_URL"):
+        args.nats_url = nats_url
+    gateway = discover.url(ports, "pushgateway")
+    if gateway and not discover.given(argv, ["--pushgateway-url", "--timeseries-url"], "TIMESERIES_URL"):
+        args.timeseries_url = gateway
+
+
+def _print_summary(final: dict[str, Any], path: Path, prometheus_url: str | None) -> None:
     restarts = {role: p["restart_count"] for role, p in final["status"]["processes"].items()}
     print(f"demo: run {final['run_id']} {final['status']['state']}; restarts {restarts}; "
           f"backoff {final['restart_backoff_pattern']}; shutdown order {' -> '.join(final['shutdown_order'])}")
     print(f"demo: run manifest {path}")
     since, until = manifest.verify_window(final, manifest.DEFAULT_SCRAPE_SECONDS)
-    print(f"demo: verify with: verify-soak --since {since} --until {until:.3f} --run-manifest {path} "
-          f"(for a {manifest.DEFAULT_SCRAPE_SECONDS:g} s scrape interval)")
+    where = f" --prometheus-url {prometheus_url}" if prometheus_url else ""
+    print(f"demo: verify with: verify-soak --since {since} --until {until:.3f}{where} --run-manifest {path} "
+          f"  # for a {manifest.DEFAULT_SCRAPE_SECONDS:g} s scrape interval")

@@ -34,7 +34,8 @@ SCRAPED_TIMEOUT = 30.0
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog, description="Start the local stack (soakwatch up), run the demo pipeline (soakwatch demo), "
-                               "judge the run (verify-soak with the run manifest, evidence in <state>/evidence) "
+                               "judge the run (verify-soak with the run manifest; evidence in "
+                               "<state>/runs/<run id>/evidence, <state>/runs/latest is the newest run) "
                                "and stop the stack (soakwatch down), also on failure or Ctrl-C.", epilog=EXIT_CODES)
     env_flag(parser, "--minutes", env="SOAK_DEMO_MINUTES", default=3.0, type=positive_float,
              help="length of the demo run")
@@ -165,13 +166,14 @@ def _verdict(args: argparse.Namespace, demo_dir: Path) -> int:
     scrape = scrape_seconds(args.scrape_interval)
     since, until = verify_window(demo_dir, scrape)
     time.sleep(max(0.0, until + scrape - time.time()))  # Prometheus has scraped past the window's end
-    evidence = Path(args.state_dir).resolve() / "evidence"
+    evidence = state.run_dir(Path(args.state_dir).resolve(), args.run_id) / "evidence"
     argv = ["--since", since, "--until", f"{until:.3f}", "--prometheus-url",
             f"http://127.0.0.1:{args.prometheus_port}", "--out", str(evidence),
             "--run-manifest", str(demo_dir / manifest.MANIFEST_NAME)]
     argv += ["--criteria", args.criteria] if args.criteria else []
     print(f"quickstart: verify-soak {' '.join(argv)}", flush=True)
     code = verify_cli.main(argv)
+    state.link_latest(Path(args.state_dir).resolve(), args.run_id)
     verdict = {0: "PASS", 1: "FAIL"}.get(code, f"ERROR (exit {code})")
     print(f"quickstart: verdict {verdict}; report {evidence / 'report.html'} (also report.md, verdict.json)",
           flush=True)

@@ -20,7 +20,8 @@ from soakwatch.stack.servers import PortInUseError, Server
 
 GRAFANA_NOTE = (
     "grafana: not available without Docker (`docker compose up` starts it with the soak dashboard); "
-    "for a visual report run `verify-soak --since 60m --out soak-evidence` and open soak-evidence/report.html"
+    "for a visual report run `verify-soak --since 60m --prometheus-url {prometheus} --out soak-evidence` "
+    "and open soak-evidence/report.html"
 )
 
 
@@ -116,7 +117,7 @@ def _soakwatch_commands(args: argparse.Namespace, ports: dict[str, int], home: P
     nats_url = f"nats://127.0.0.1:{ports['nats']}"
     argv = {
         "alert-log": ["alert-log", "--listen", f"127.0.0.1:{ports['alert_log']}",
-                      "--out", str(home.parent / "alerts.jsonl")],
+                      "--out", str(_alert_log_file(home.parent, args.run_id))],
         "probe": ["probe", "--nats-url", nats_url, "--web.listen-address", f"127.0.0.1:{ports['probe']}"],
         "exporter": ["export", "--config", args.exporter_config, "--nats-url", nats_url,
                      "--web.listen-address", f"127.0.0.1:{ports['exporter']}",
@@ -126,6 +127,11 @@ def _soakwatch_commands(args: argparse.Namespace, ports: dict[str, int], home: P
               "exporter": (args.exporter, "exporter", "/metrics")}
     return {name: servers.soakwatch_command(name, argv[name], home, ports[key], ready_path=path, env=env)
             for name, (on, key, path) in wanted.items() if on}
+
+
+def _alert_log_file(state_dir: Path, run_id: str | None) -> Path:
+    """The run's own alert history with --run-id (``<state>/runs/<id>/alerts.jsonl``), else the folder's."""
+    return (state.run_dir(state_dir, run_id) if run_id else state_dir) / "alerts.jsonl"
 
 
 def _record(server: Server) -> dict[str, Any]:
@@ -196,7 +202,7 @@ def _print_up(record: dict[str, Any], state_dir: Path) -> None:
     print(f"soakwatch: stack ready (state {state_dir})")
     for comp in record["components"]:
         print(f"  {comp['name']:<17} {_display_url(comp)}")
-    print(GRAFANA_NOTE)
+    print(GRAFANA_NOTE.format(prometheus=f"http://127.0.0.1:{record['ports']['prometheus']}"))
     print(f"stop it with: soakwatch down --state-dir {state_dir}")
 
 

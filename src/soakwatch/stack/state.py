@@ -46,6 +46,26 @@ PORTS = (
 PORT_FLAGS = {port.key: port.flag for port in PORTS}
 
 
+RUNS_DIR = "runs"
+LATEST = "latest"
+
+
+def run_dir(state_dir: Path, run_id: str) -> Path:
+    """``<state>/runs/<run id>``: one folder per run (its evidence and alert log), never overwritten."""
+    return state_dir / RUNS_DIR / run_id
+
+
+def link_latest(state_dir: Path, run_id: str) -> Path:
+    """Point ``<state>/runs/latest`` at the run's folder (replaced atomically); returns the link."""
+    link = state_dir / RUNS_DIR / LATEST
+    link.parent.mkdir(parents=True, exist_ok=True)
+    tmp = link.with_name(f".{LATEST}.{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run_id, target_is_directory=True)
+    os.replace(tmp, link)
+    return link
+
+
 def state_file(state_dir: Path) -> Path:
     return state_dir / STATE_FILE
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from soakwatch import __version__
 from soakwatch.errors import ConfigError
 from soakwatch.options import env_flag, env_switch
+from soakwatch.stack import discover
 from soakwatch.verify import engine
 from soakwatch.verify.formats import FORMATTERS
 from soakwatch.verify.live import watch_cli as live_cli
@@ -33,7 +34,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                   "this long ago, unless --run-start or the run manifest says when")
     env_flag(parser, "--until", env="VERIFY_UNTIL", help="window end, RFC 3339 or unix seconds (default now)")
     env_flag(parser, "--prometheus-url", env="PROMETHEUS_URL", default="http://127.0.0.1:9090",
-             help="Prometheus (or any Prometheus-API store) base URL")
+             help="Prometheus (or any Prometheus-API store) base URL; when neither the flag nor the variable is "
+                  "set and `soakwatch up` runs from $SOAKWATCH_STATE_DIR (or ./.soakwatch), that stack's")
     env_flag(parser, "--bearer-token-file", env="PROMETHEUS_BEARER_TOKEN_FILE", type=Path,
              help="file holding a bearer token")
     env_flag(parser, "--basic-auth-user", env="PROMETHEUS_BASIC_AUTH_USER", help="basic auth user")
@@ -79,6 +81,7 @@ def _watch_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser(prog).parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed the message
@@ -86,6 +89,9 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
+    if not discover.given(argv, ["--prometheus-url"], "PROMETHEUS_URL"):
+        args.prometheus_url = discover.url(discover.running_ports(discover.default_state_dir()) or {},
+                                           "prometheus") or args.prometheus_url
     try:
         return live_cli.watch_soak(args, prog) if args.watch else _verify(args)
     except ConfigError as exc:

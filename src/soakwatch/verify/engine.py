@@ -70,6 +70,7 @@ class Verdict:
     url: str
     results: list[CriterionResult]
     strict: bool
+    run_id: str | None = None  # from --run-manifest, when the run manifest names it
 
     @property
     def passed(self) -> bool:

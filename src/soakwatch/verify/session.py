@@ -61,6 +61,7 @@ def setup(args: argparse.Namespace) -> tuple[Settings, PromClient, RunInfo, tzin
 def report(args: argparse.Namespace, verdict: Verdict, settings: Settings, log: QueryLog, client: PromClient,
            tz: tzinfo, run_info: RunInfo) -> int:
     """Write the bundle (``--out``) and the verdict on stdout in ``--format``; the exit code of the verdict."""
+    verdict.run_id = run_info.run_id
     if args.out:
         bundle.write(args.out, verdict, settings, log, client, tz, run_info)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")

@@ -56,7 +56,7 @@ def test_a_kill_held_20s_stops_the_run_within_a_cycle_with_evidence_and_exit_1(t
     # back HOLD s after the kill (plus its start-up); the exporter and Prometheus see it within a few seconds,
     # the watch within one cycle; then the shutdown in order
     assert KILL_AT + HOLD <= ran <= KILL_AT + HOLD + EVERY + 25, ran
-    verdict = json.loads((state_dir / "evidence" / "verdict.json").read_text())
+    verdict = json.loads((state_dir / "runs" / "abort-test" / "evidence" / "verdict.json").read_text())
     results = {c["id"]: c["result"] for c in verdict["criteria"]}
     assert results["restart_recovery"] == "fail" and verdict["verdict"] == "fail"
     assert decided <= {cid for cid, result in results.items() if result in ("fail", "no data")}, (decided, results)

@@ -8,6 +8,7 @@ and evaluates every second; the pipeline's heartbeats, stats and exports are sho
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import psutil
@@ -79,9 +80,11 @@ def test_clean_demo_passes_and_every_dashboard_panel_shows_its_data(tmp_path, po
         stack_cli.down(["--state-dir", str(state_dir)])
     assert not failures, "\n".join(failures)
     assert code == 0, out
-    assert "verdict: PASS (13/13 criteria passed" in out
-    assert f"quickstart: verdict PASS; report {state_dir / 'evidence' / 'report.html'}" in out
-    results = {cid: c["result"] for cid, c in _criteria(state_dir / "evidence").items()}
+    assert "verdict: PASS (14/14 criteria passed" in out
+    run_id = re.search(r"quickstart: run (\S+)", out)[1]
+    assert f"quickstart: verdict PASS; report {state_dir / 'runs' / run_id / 'evidence' / 'report.html'}" in out
+    assert (state_dir / "runs" / "latest").resolve() == state_dir / "runs" / run_id  # one folder per run
+    results = {cid: c["result"] for cid, c in _criteria(state_dir / "runs" / "latest" / "evidence").items()}
     assert results.pop("tick_latency") in ("pass", "warn")  # a warning on a machine busy with other tests
     assert set(results.values()) == {"pass"}, results
     manifest = json.loads((state_dir / "demo" / "run_manifest.json").read_text())
@@ -99,7 +102,7 @@ def test_faulty_demo_fails_naming_each_broken_criterion(tmp_path, port_flags, ca
     out = capsys.readouterr().out
     state_dir = (tmp_path / "state").resolve()
     assert code == 1, out
-    criteria = _criteria(state_dir / "evidence")
+    criteria = _criteria(state_dir / "runs" / "latest" / "evidence")
     broken = {target for target in FAULTS.values() if target} - {"tick_latency"}
     failed_line = next(line for line in out.splitlines() if line.startswith("verdict: FAIL"))
     assert criteria["tick_latency"]["result"] == "warn", criteria["tick_latency"]
@@ -122,7 +125,7 @@ def test_faulty_demo_fails_naming_each_broken_criterion(tmp_path, port_flags, ca
     assert all(f["applied_at"] for f in manifest["faults"])
 
     fired = {(a["rule_name"], a["details"].get("process")) for a in
-             json.loads((state_dir / "evidence" / "run_manifest.json").read_text())["alerts"]}
+             json.loads((state_dir / "runs" / "latest" / "evidence" / "run_manifest.json").read_text())["alerts"]}
     for alert in [("SoakSignalsStalled", None), ("SoakHarvesterQueueDropped", None),
                   ("SoakTimeseriesExportErrors", None), ("SoakProcessRestarted", "signal"),
                   ("SoakHarvesterSubstreamTimeout", None), ("SoakHarvesterReconnectsHigh", None),

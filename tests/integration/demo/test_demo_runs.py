@@ -74,7 +74,8 @@ def _start_times(prometheus: str, manifest: dict) -> dict[str, set[float]]:
 
 
 def _criteria(state_dir: Path) -> dict[str, dict]:
-    return {c["id"]: c for c in json.loads((state_dir / "evidence" / "verdict.json").read_text())["criteria"]}
+    verdict = state_dir / "runs" / "latest" / "evidence" / "verdict.json"
+    return {c["id"]: c for c in json.loads(verdict.read_text())["criteria"]}
 
 
 def _finish(proc: subprocess.Popen[str], timeout: float) -> str:
@@ -132,7 +133,7 @@ def test_two_runs_on_one_host_each_judge_only_their_own_processes(tmp_path, port
     assert downtime and 14.0 <= float(downtime[1]) <= 16.5, faulty_criteria["restart_recovery"]["notes"]
     for cid in ("restart_recovery", "shutdown_order"):
         assert clean_criteria[cid]["result"] == "pass", (cid, clean_criteria[cid])
-    bundle = json.loads((clean_dir / "evidence" / "run_manifest.json").read_text())
+    bundle = json.loads((clean_dir / "runs" / "latest" / "evidence" / "run_manifest.json").read_text())
     assert {p: s["restart_count"] for p, s in bundle["status"]["processes"].items()} == dict.fromkeys(
         ("broker", "harvest", "report", "signal"), 0)
     assert bundle["restart_backoff_pattern"] == []
@@ -161,13 +162,16 @@ def test_ctrl_c_judges_the_run_so_far_and_never_exits_0(tmp_path, port_flags):
     assert proc.returncode == 130, (out, err.read_text())
     assert "quickstart: the run was cut short (exit 130)" in out
     assert f"--run-manifest {state_dir / 'demo' / 'run_manifest.json'}" in out
-    assert "quickstart: verdict " in out and (state_dir / "evidence" / "verdict.json").is_file()
+    assert "quickstart: verdict " in out and (state_dir / "runs" / "latest" / "evidence" / "verdict.json").is_file()
     manifest = json.loads((state_dir / "demo" / "run_manifest.json").read_text())
     assert manifest["run_id"] == "cut-short" and manifest["planned_duration_seconds"] == 180.0
     assert manifest["status"]["state"] == "interrupted"
     assert manifest["shutdown_order"] == ["report", "broker", "signal", "harvest"]
     assert 25 <= manifest["window"]["end"] - manifest["window"]["start"] <= 60
-    verdict = json.loads((state_dir / "evidence" / "verdict.json").read_text())
+    verdict = json.loads((state_dir / "runs" / "latest" / "evidence" / "verdict.json").read_text())
     assert verdict["window"]["seconds"] <= 65  # the run so far, not the planned 3 minutes
+    assert verdict["run_id"] == "cut-short" and verdict["verdict"] == "fail"
+    run_duration = next(c for c in verdict["criteria"] if c["id"] == "run_duration")
+    assert run_duration["result"] == "fail"  # planned 3 minutes, ran well under one: never a pass
     assert not [pid for pid, _ in workers if psutil.pid_exists(pid)
                 and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]

@@ -184,3 +184,38 @@ def test_status_and_down_without_a_stack(tmp_path, command, capsys):
     code = getattr(cli, command)(["--state-dir", str(tmp_path)])
     assert code == (3 if command == "status" else 0)
     assert f"no stack started from {tmp_path}" in capsys.readouterr().out
+
+
+def test_commands_after_up_find_its_ports_and_every_printed_hint_runs_as_printed(tmp_path, config_dir, port_flags):
+    """A stack on non-default ports: the demo finds NATS and the Pushgateway, verify-soak finds Prometheus, and
+    the hints that `up` and `demo` print run when pasted (from the folder whose .soakwatch holds the stack)."""
+    import shlex
+
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    for name in ("NATS_URL", "TIMESERIES_URL", "PROMETHEUS_URL", state.STATE_DIR_ENV):
+        env.pop(name, None)
+
+    def run(argv: list[str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=work, timeout=timeout, check=False)
+
+    up = run([sys.executable, "-m", "soakwatch", "up", "--config-dir", str(config_dir), *port_flags,
+              "--scrape-interval", "1s"])
+    try:
+        assert up.returncode == 0, up.stderr
+        demo = run([sys.executable, "-m", "soakwatch", "demo", "--minutes", "0.3", "--warmup", "0"])
+        assert demo.returncode == 0, demo.stderr
+        hint = next(line for line in demo.stdout.splitlines() if line.startswith("demo: verify with: "))
+        verify = shlex.split(hint.removeprefix("demo: verify with: "), comments=True)
+        assert verify[0] == "verify-soak" and "--prometheus-url" in verify
+        pasted = run([sys.executable, "-m", "soakwatch", "verify", *verify[1:]])
+        assert pasted.returncode in (0, 1) and "verdict:" in pasted.stdout, pasted.stderr  # a verdict, not exit 2
+        note = next(line for line in up.stdout.splitlines() if "verify-soak --since" in line)
+        suggested = shlex.split(note[note.index("verify-soak"):note.index("` and open")])
+        from_up = run([sys.executable, "-m", "soakwatch", "verify", *suggested[1:]])
+        assert from_up.returncode in (0, 1) and "verdict:" in from_up.stdout, from_up.stderr
+        found = run([sys.executable, "-m", "soakwatch", "verify", "--since", "20s", "--only", "tick_rate"])
+        assert found.returncode in (0, 1), found.stderr  # no --prometheus-url: the stack's own, read from .soakwatch
+    finally:
+        run([sys.executable, "-m", "soakwatch", "down"], timeout=60)

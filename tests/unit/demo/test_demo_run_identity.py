@@ -27,6 +27,13 @@ def test_demo_refuses_a_bad_run_id_and_passes_a_good_one_to_the_workers(capsys, 
     assert demo_cli.worker_env(args, settings.run_id)["SOAK_RUN_ID"] == "r-7"
 
 
+def test_secret_files_reach_the_workers_by_environment(tmp_path):
+    args = demo_cli.build_parser().parse_args(["--state-dir", str(tmp_path), "--user", "u", "--password-file",
+                                               "/run/secrets/nats", "--token-file", "/run/secrets/token"])
+    env = demo_cli.worker_env(args, "r-8")
+    assert (env["NATS_PASSWORD_FILE"], env["NATS_TOKEN_FILE"]) == ("/run/secrets/nats", "/run/secrets/token")
+
+
 def test_manifest_has_the_run_id_and_planned_length(tmp_path):
     info = RunInfo("r1", 1.0, 2.5, 6000.0, ["A"], "nats://127.0.0.1:4222", {"type": "prometheus"}, [])
     manifest = build(info, Supervisor(lambda role: [], {}, tmp_path), Observer())

@@ -41,16 +41,13 @@ def test_soakwatch_commands_run_with_this_python_and_the_agreed_flags(tmp_path):
 
 def test_the_run_id_reaches_the_exporter(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("SOAK_RUN_ID", raising=False)
-    assert plan_argv(_plan(tmp_path, "--run-id", "20261130T170000Z-ab12"))[-2:] == ["--run-id", "20261130T170000Z-ab12"]
-    assert "--run-id" not in plan_argv(_plan(tmp_path))
+    run = "20261130T170000Z-ab12"
+    assert plan_argv_of(_plan(tmp_path, "--run-id", run), "exporter")[-2:] == ["--run-id", run]
+    assert "--run-id" not in plan_argv_of(_plan(tmp_path), "exporter")
     with pytest.raises(SystemExit) as exited:
         cli.up(["--state-dir", str(tmp_path / "s"), "--run-id", "no spaces"])
     assert exited.value.code == 2
     assert "argument --run-id: must be 1-64 characters" in capsys.readouterr().err  # the rule, not a type name
-
-
-def plan_argv(plan):
-    return plan["exporter"].argv
 
 
 def test_switches_leave_parts_out_but_keep_their_ports_as_scrape_targets(tmp_path):
@@ -87,3 +84,18 @@ def test_ctrl_c_while_starting_stops_what_started_and_exits_130(tmp_path, monkey
     assert state.read_state(tmp_path / "state") is None
     err = capsys.readouterr().err
     assert "interrupted; every part already started was stopped" in err and "Traceback" not in err
+
+
+def test_each_run_keeps_its_folder_and_latest_points_at_the_newest(tmp_path):
+    assert plan_argv_of(_plan(tmp_path, "--run-id", "r1"), "alert-log")[-1] == str(tmp_path / "runs/r1/alerts.jsonl")
+    assert plan_argv_of(_plan(tmp_path), "alert-log")[-1] == str(tmp_path / "alerts.jsonl")
+    for run in ("r1", "r2"):
+        state.run_dir(tmp_path, run).mkdir(parents=True)
+        (state.run_dir(tmp_path, run) / "verdict.json").write_text(run)
+        state.link_latest(tmp_path, run)
+    assert (tmp_path / "runs" / "latest" / "verdict.json").read_text() == "r2"
+    assert (tmp_path / "runs" / "r1" / "verdict.json").read_text() == "r1"  # kept, not overwritten
+
+
+def plan_argv_of(plan, name):
+    return plan[name].argv

@@ -17,6 +17,7 @@ def document(verdict: Verdict, tz: tzinfo) -> dict[str, Any]:
     return {
         "verdict": "pass" if verdict.passed else "fail",
         "exit_code": verdict.exit_code,
+        "run_id": verdict.run_id,
         "strict": verdict.strict,
         "window": {"start": w.iso(w.start, tz), "end": w.iso(w.end, tz), "seconds": w.seconds,
                    "start_unix": w.start, "end_unix": w.end},
