@@ -31,7 +31,7 @@ def test_a_kill_held_20s_stops_the_run_within_a_cycle_with_evidence_and_exit_1(t
     state_dir = (tmp_path / "state").resolve()
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     argv = [sys.executable, "-m", "soakwatch", "quickstart", "--state-dir", str(state_dir), "--config-dir",
-            str(REPO_ROOT), "--minutes", "3", "--run-id", "abort-test", "--abort-on-fail",
+            str(REPO_ROOT), "--minutes", "5", "--run-id", "abort-test", "--abort-on-fail",
             "--fault", f"kill:signal@{KILL_AT}s+{HOLD}s", *port_flags, *SHORT]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
                             start_new_session=True)
@@ -44,9 +44,9 @@ def test_a_kill_held_20s_stops_the_run_within_a_cycle_with_evidence_and_exit_1(t
         stack_cli.down(["--state-dir", str(state_dir)])
     assert proc.returncode == 1, (out, err)
     assert state.read_state(state_dir) is None, "the stack was left running"
+    # a 5-minute plan may miss 30 s of the signal process's figures: only restart_recovery is decided
     line = next(line for line in err.splitlines() if line.startswith("demo: live verdict: "))
-    assert "restart_recovery failed (signal: downtime" in line, err
-    # in a 3-minute plan the 20 s without the signal process's figures is also more than resources may miss
+    assert line.startswith("demo: live verdict: restart_recovery failed (signal: downtime"), err
     decided = set(re.findall(r"(\w+) failed \(", line))
     assert "quickstart: the live verdict stopped the run early" in out
     manifest = json.loads((state_dir / "demo" / "run_manifest.json").read_text())
@@ -60,4 +60,4 @@ def test_a_kill_held_20s_stops_the_run_within_a_cycle_with_evidence_and_exit_1(t
     results = {c["id"]: c["result"] for c in verdict["criteria"]}
     assert results["restart_recovery"] == "fail" and verdict["verdict"] == "fail"
     assert decided <= {cid for cid, result in results.items() if result in ("fail", "no data")}, (decided, results)
-    assert verdict["window"]["seconds"] < 120  # the run so far, not the planned 3 minutes
+    assert verdict["window"]["seconds"] < 120  # the run so far, not the planned 5 minutes
