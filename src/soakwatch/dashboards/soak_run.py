@@ -329,6 +329,9 @@ def exporters_up(lim: Limits):
 
 # --- live verdict (verify-soak --watch, pushed as job soak_verdict) ---------------------------------------------
 
+NOT_WATCHED = "no live verdict pushed: soakwatch watch --pushgateway-url URL"
+
+
 def _live_count(state: str) -> str:
     matcher = f'state="{state}"'
     return f'count({series("soak_verdict_state", fixed=(matcher,))} == 1) or vector(0)'
@@ -353,7 +356,7 @@ def verdict_states(lim: Limits):
         "Live state per criterion", "The current live state of each criterion: passing, at_risk, failed or "
         "waiting (not enough data yet).", "short",
         queries((f'max by (criterion, state) ({series("soak_verdict_state")} == 1)', "{{criterion}}: {{state}}")),
-        NO_STEPS, width=12, height=4)
+        NO_STEPS, width=12, height=4).no_value(NOT_WATCHED)
 
 
 def verdict_budget(lim: Limits):
@@ -361,7 +364,7 @@ def verdict_budget(lim: Limits):
         "Budget left (live)", "Share of a criterion's allowance left for the planned run: unhealthy checks "
         "(health_green, the worst process), reconnects (harvester_slo).", "percentunit",
         queries((series("soak_verdict_budget_remaining_ratio"), "{{criterion}}")), below_is_bad(0), width=24,
-        height=6)
+        height=6).no_value(NOT_WATCHED)
 
 
 ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
