@@ -154,3 +154,13 @@ def test_missing_data_is_counted_after_the_warmup_and_for_a_process_never_seen()
     never = result("resources", NO_DATA, [check("max_rss", "<", 1e9, {"risk": float("nan")}, "bytes")])
     never.coverage.pop("risk")
     assert assess(never, moment(2)).reason.startswith("no data so far (coverage 0%)")
+
+
+def test_bad_watch_flags_are_named_before_any_query(capsys):
+    unreachable = ["--prometheus-url", "http://127.0.0.1:1"]
+    assert verify_main(["--watch", "--run-start", "soon", *unreachable]) == 2
+    assert "invalid config: --run-start must be RFC 3339 or unix seconds, got 'soon'" in capsys.readouterr().err
+    assert verify_main(["--watch", "--every", "0s", *unreachable]) == 2
+    assert "invalid config: --every must be > 0, got '0s'" in capsys.readouterr().err
+    assert verify_main(["--watch", "--until", "1", *unreachable]) == 2
+    assert "invalid config: --until cannot be used with --watch" in capsys.readouterr().err

@@ -43,11 +43,14 @@ def watch_soak(args: argparse.Namespace, prog: str, clock: Callable[[], float] =
     verdict over the run exactly as verify-soak does; exit 1 when stopped early."""
     if args.until:
         raise ConfigError("--until", "cannot be used with --watch: the watch ends at the run's planned end")
+    every = parse_duration(args.every, "--every")  # bad flags before any query
+    if args.run_start:
+        parse_time(args.run_start, "--run-start")
     settings, client, run_info, tz = setup(args)
     start = run_start(args, run_info, clock())
     assert settings.planned_seconds is not None  # with_planned always sets it
     planned = settings.planned_seconds
-    plan = Plan(start, start + planned, parse_duration(args.every, "--every"), args.abort_on_fail, args.strict,
+    plan = Plan(start, start + planned, every, args.abort_on_fail, args.strict,
                 min(SETTLE, SETTLE_SHARE * planned), LAG)
     outcome = watch(client, settings, plan, _sinks(args, client.url, tz, run_info, plan), clock, sleep)
     if not (outcome.aborted or outcome.interrupted):
