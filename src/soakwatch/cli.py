@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "dashboards": ("soakwatch.dashboards.cli:main", "rebuild the Grafana dashboards (--write) or check them (--check)"),
     "render-config": ("soakwatch.stack.render:main", "render prometheus.yml/alertmanager.yml for compose or local"),
     "verify": ("soakwatch.verify.cli:main", "verdict on a soak window from Prometheus, with evidence (verify-soak)"),
+    "watch": ("soakwatch.verify.cli:watch", "live verdict while a run goes, then its verdict (verify-soak --watch)"),
     "demo": ("soakwatch.demo.cli:main", "run a simulated soak pipeline against the stack, with named faults"),
     "quickstart": ("soakwatch.demo.quickstart:main", "up, a demo run, verify-soak with evidence, down"),
     "alert-log": ("soakwatch.alertlog:main", "log Alertmanager webhooks, one JSON line per alert"),

@@ -8,6 +8,8 @@ import os
 import re
 from typing import Any, NoReturn
 
+from soakwatch.errors import ConfigError
+
 
 def env_flag(
     parser: argparse.ArgumentParser | Any,
@@ -83,3 +85,15 @@ def _unknown_flags(message: str) -> list[str]:
     """The flags named by argparse's 'unrecognized arguments: ...' message (values are left out)."""
     found = re.search(r"unrecognized arguments: (.*)", message)
     return [word.split("=")[0] for word in found.group(1).split() if word.startswith("--")] if found else []
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def env_switch(parser: argparse.ArgumentParser | Any, flag: str, *, env: str, help: str) -> argparse.Action:
+    """A flag without a value (``store_true``) that the environment can also turn on (``ENV=1``/``true``/``yes``)."""
+    text = os.environ.get(env, "").strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise ConfigError(env, f"must be one of {', '.join(_TRUE)} (on) or {', '.join(_FALSE[1:])} (off), "
+                               f"got {text!r}")
+    return parser.add_argument(flag, action="store_true", default=text in _TRUE, help=f"{help} [env {env}]")

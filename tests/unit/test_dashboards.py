@@ -179,6 +179,10 @@ def _expected_steps() -> dict[str, list]:
         "Export errors": _more_than(t["export_errors_max"]),
         "Seconds since the last export": _above(t["export_stale_after_seconds"]),
         "Exporters up": _below(1),
+        "Criteria failed (live)": _more_than(0),
+        "Criteria at risk (live)": _more_than(0, "orange"),
+        "Budget left (live)": _below(0),
+        "Live state per criterion": [(None, "blue")],  # no pass bar: the states are the figure
     }
 
 
@@ -305,11 +309,24 @@ def test_run_total_stats_show_the_largest_total_in_the_range():
 def test_soak_run_rows():
     model = _models()["soak-run"]
     rows = [p["title"] for p in model["panels"] if p["type"] == "row"]
-    assert rows == ["Soak alerts", "Tick stream", "Processes", "Harvester SLOs", "Signals", "Sinks and exports"]
+    assert rows == ["Soak alerts", "Live verdict", "Tick stream", "Processes", "Harvester SLOs", "Signals",
+                    "Sinks and exports"]
     assert all(a["expr"].startswith("ALERTS{") for a in model["annotations"]["list"])
 
 
 # --- the bench dashboard and the query helpers ---------------------------------------------------------------------
+
+def test_the_live_verdict_row_reads_the_pushed_states():
+    panels = _panels(_models()["soak-run"])
+    failed = panels["Criteria failed (live)"]["targets"][0]["expr"]
+    assert failed.startswith("count(soak_verdict_state{") and 'state="failed"' in failed and "== 1" in failed
+    assert 'state="at_risk"' in panels["Criteria at risk (live)"]["targets"][0]["expr"]
+    assert "soak_verdict_budget_remaining_ratio{" in panels["Budget left (live)"]["targets"][0]["expr"]
+    # without a watch pushing, the per-criterion panels say so instead of failing the data check of the row
+    optional = {q.where for q in dashboard_queries(_models()["soak-run"]) if not q.needs_data}
+    assert {"panel 'Live state per criterion' A", "panel 'Budget left (live)' A"} <= optional
+    assert not {q for q in optional if "Tick rate" in q}
+
 
 def test_bench_dashboard_selects_the_pushed_job_by_mode_and_statistic():
     model = _models()["nats-bench"]

@@ -30,9 +30,11 @@ def shows_pushed_results(model: dict[str, Any]) -> bool:
 
 def dashboard_queries(model: dict[str, Any], require_data: bool | None = None) -> list[Query]:
     """Every expression of a dashboard model (the JSON Grafana loads). Panels and variables need data when
-    ``require_data``; by default, unless the dashboard shows pushed results (which may not exist yet)."""
+    ``require_data``; by default, unless the dashboard shows pushed results (which may not exist yet), and a
+    panel that says what it shows when empty (noValue: results pushed on demand) never needs it."""
     needed = not shows_pushed_results(model) if require_data is None else require_data
-    found = [Query(f"panel {panel['title']!r} {target['refId']}", target["expr"], needed)
+    found = [Query(f"panel {panel['title']!r} {target['refId']}", target["expr"],
+                   needed and (require_data or not panel.get("fieldConfig", {}).get("defaults", {}).get("noValue")))
              for panel in model["panels"] for target in panel.get("targets", [])]
     for variable in model["templating"]["list"]:
         if variable["type"] in _NO_PROMQL:

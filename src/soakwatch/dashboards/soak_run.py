@@ -14,6 +14,7 @@ from grafana_foundation_sdk.models import dashboard
 
 from soakwatch.dashboards.panels import (
     BAD,
+    NO_STEPS,
     PROCESS,
     WARN,
     above_is_bad,
@@ -44,8 +45,8 @@ MEMORY_GROWTH_WINDOW = "15m"  # the memory_growth criterion's plot: deriv(...[15
 EXPORT_RATE_WINDOW = "5m"  # exports once a minute: a 5m rate does not flicker between 0 and 2 per minute
 
 # Firing soak alerts by severity: the critical selector is the no_critical_alerts criterion's.
-CRITICAL_ALERTS = 'ALERTS{alertstate="firing",severity="critical",alertname=~"Soak.*"}'
-WARNING_ALERTS = 'ALERTS{alertstate="firing",severity="warning",alertname=~"Soak.*"}'
+CRITICAL_ALERTS = 'ALERTS{alertstate="firing",severity="critical",alertname=~"Soak.*",alertname!="SoakVerdictFailed"}'
+WARNING_ALERTS = 'ALERTS{alertstate="firing",severity="warning",alertname=~"Soak.*",alertname!="SoakVerdictFailed"}'
 
 Panel = Callable[[Limits], cogbuilder.Builder[dashboard.Panel]]
 
@@ -326,8 +327,49 @@ def exporters_up(lim: Limits):
         below_is_bad(1), width=9)
 
 
+# --- live verdict (verify-soak --watch, pushed as job soak_verdict) ---------------------------------------------
+
+NOT_WATCHED = "no live verdict pushed: soakwatch watch --pushgateway-url URL"
+
+
+def _live_count(state: str) -> str:
+    matcher = f'state="{state}"'
+    return f'count({series("soak_verdict_state", fixed=(matcher,))} == 1) or vector(0)'
+
+
+def verdict_failed(lim: Limits):
+    return stat(
+        "Criteria failed (live)", "Criteria the live verdict (verify-soak --watch) decided failed: they can no "
+        "longer pass by the planned end; SoakVerdictFailed fires for each. 0 also when no watch pushes.",
+        "short", queries((_live_count("failed"), "failed")), more_than_is_bad(0), width=6, height=4)
+
+
+def verdict_at_risk(lim: Limits):
+    return stat(
+        "Criteria at risk (live)", "Criteria failing now but able to recover by the planned end (a mean rate, a "
+        "parity gap, a memory slope so far).", "short", queries((_live_count("at_risk"), "at risk")),
+        more_than_is_bad(0, WARN), width=6, height=4)
+
+
+def verdict_states(lim: Limits):
+    return stat(
+        "Live state per criterion", "The current live state of each criterion: passing, at_risk, failed or "
+        "waiting (not enough data yet).", "short",
+        queries((f'max by (criterion, state) ({series("soak_verdict_state")} == 1)', "{{criterion}}: {{state}}")),
+        NO_STEPS, width=12, height=4).no_value(NOT_WATCHED)
+
+
+def verdict_budget(lim: Limits):
+    return timeseries(
+        "Budget left (live)", "Share of a criterion's allowance left for the planned run: unhealthy checks "
+        "(health_green, the worst process), reconnects (harvester_slo).", "percentunit",
+        queries((series("soak_verdict_budget_remaining_ratio"), "{{criterion}}")), below_is_bad(0), width=24,
+        height=6).no_value(NOT_WATCHED)
+
+
 ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
     ("Soak alerts", (critical_alerts, warning_alerts)),
+    ("Live verdict", (verdict_failed, verdict_at_risk, verdict_states, verdict_budget)),
     ("Tick stream", (tick_rate, tick_latency, parse_gaps, probe_connectivity, probe_connected)),
     ("Processes", (health_green, process_up, restarts, resident_memory, memory_growth, open_fds, cpu)),
     ("Harvester SLOs", (harvester_queue_dropped, harvester_substream_timeouts, harvester_reconnects,

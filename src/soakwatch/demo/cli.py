@@ -16,6 +16,7 @@ from typing import Any
 from nats.errors import NoServersError
 
 from soakwatch.demo import connection, manifest
+from soakwatch.demo.abort import LiveAbort
 from soakwatch.demo.faults import describe_kinds, parse_faults
 from soakwatch.demo.progress import Progress
 from soakwatch.demo.run import DemoRun, DemoSettings, PipelineStartError
@@ -23,12 +24,13 @@ from soakwatch.demo.ticks import DEFAULT_SYMBOLS
 from soakwatch.demo.timeseries import DEFAULT_URL, TYPES
 from soakwatch.errors import ConfigError
 from soakwatch.natsconn import add_nats_arguments, connect_options, redact_url
-from soakwatch.options import CommandParser, env_flag, positive_float
+from soakwatch.options import CommandParser, env_flag, env_switch, positive_float
 from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import discover, state
 from soakwatch.stack.state import DEFAULT_STATE_DIR, STATE_DIR_ENV
 
 DEMO_DIR = "demo"
+DEFAULT_PROMETHEUS = "http://127.0.0.1:9090"
 _SYMBOL = re.compile(r"[A-Za-z0-9_-]+")
 FAULTS_ENV, SYMBOLS_ENV = "SOAK_DEMO_FAULTS", "SOAK_TICK_SYMBOLS"
 
@@ -41,7 +43,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         epilog="faults (--fault KIND:TARGET@START[+DURATION][=VALUE], e.g. kill:signal@50%, "
                "stall:signals@2m+3m, corrupt:ticks@1m+30s, drop:harvester@3m, slow:sink-sqlite@2m+1m=0.2):\n"
                + describe_kinds() + "\n\nexit codes: 0 the run lasted its --minutes, 1 the pipeline could not start "
-               "(or a demo already runs from this state folder), 2 bad flags or fault specs, 130 cut short by SIGINT "
+               "(or a demo already runs from this state folder, or --abort-on-fail stopped it), 2 bad flags or "
+               "fault specs, 130 cut short by SIGINT "
                "(Ctrl-C), 143 by SIGTERM (both stop the pipeline in order and write the run manifest first)")
     env_flag(parser, "--minutes", env="SOAK_DEMO_MINUTES", default=3.0, type=positive_float,
              help="length of the run, after the pipeline is up and warmed up")
@@ -64,8 +67,31 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     env_flag(parser, "--timeseries-type", env="TIMESERIES_TYPE", default="prometheus", choices=TYPES,
              help="the reporter's export backend")
     _worker_flags(parser)
+    _abort_flags(parser)
     add_nats_arguments(parser)
     return parser
+
+
+def _abort_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("live verdict (--abort-on-fail)")
+    env_switch(group, "--abort-on-fail", env="SOAK_DEMO_ABORT_ON_FAIL",
+               help="watch the live verdict (verify-soak --watch) and stop the run in order, exit 1, as soon as "
+                    "a criterion can no longer pass")
+    env_flag(group, "--prometheus-url", env="PROMETHEUS_URL",
+             help="Prometheus the live verdict reads (default: the stack's of --state-dir, else "
+                  f"{DEFAULT_PROMETHEUS})")
+    env_flag(group, "--live-every", env="SOAK_DEMO_LIVE_EVERY", default=30.0, type=positive_float,
+             help="seconds between the live verdict's evaluations")
+
+
+def _watcher(args: argparse.Namespace) -> LiveAbort | None:
+    """The live verdict of ``--abort-on-fail``, reading the stack's Prometheus unless a URL is given."""
+    if not args.abort_on_fail:
+        return None
+    stack = state.read_state(Path(args.state_dir).resolve()) or {}
+    port = (stack.get("ports") or {}).get("prometheus")
+    url = args.prometheus_url or (f"http://127.0.0.1:{port}" if port else DEFAULT_PROMETHEUS)
+    return LiveAbort(url, args.live_every, args.minutes * 60.0)
 
 
 def _seconds(text: str) -> float:
@@ -150,7 +176,8 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
     _urls_from_stack(args, argv, ports or {})
     try:
         settings = settings_from(args)
-        run = DemoRun(settings, connect_options(args), worker_env(args, settings.run_id), Progress(settings.seconds))
+        run = DemoRun(settings, connect_options(args), worker_env(args, settings.run_id), Progress(settings.seconds),
+                      _watcher(args))
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
@@ -168,6 +195,9 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
               "is the stack up (`soakwatch up`)?", file=sys.stderr)
         return 1
     _print_summary(final, run.manifest_path, discover.url(ports or {}, "prometheus"))
+    if run.aborted is not None:
+        print(f"{prog}: stopped early by the live verdict: {run.aborted}", file=sys.stderr)
+        return 1
     return 128 + run.stopped_by if run.stopped_by else 0
 
 

@@ -15,14 +15,15 @@ from soakwatch.demo import cli as demo_cli
 from soakwatch.demo import manifest
 from soakwatch.demo.interrupts import DeferredInterrupts, exit_code
 from soakwatch.errors import ConfigError
-from soakwatch.options import CommandParser, env_flag, positive_float
+from soakwatch.options import CommandParser, env_flag, env_switch, positive_float
 from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import cli as stack_cli
 from soakwatch.stack import state
 from soakwatch.verify import cli as verify_cli
 from soakwatch.verify.promapi import PromClient, PrometheusError
 
-EXIT_CODES = ("exit codes: 0 the verdict passed, 1 a criterion failed (or a step could not start), 2 bad flags or "
+EXIT_CODES = ("exit codes: 0 the verdict passed, 1 a criterion failed (or a step could not start, or "
+              "--abort-on-fail stopped the run), 2 bad flags or "
               "config, 130 cut short by Ctrl-C (SIGINT; 143 SIGTERM): the pipeline is stopped in order and the "
               "verdict of the run so far is still written, but a cut-short run never exits 0")
 CUT_SHORT = (exit_code(signal.SIGINT), exit_code(signal.SIGTERM))
@@ -50,6 +51,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--demo-arg", action="append", default=[], metavar="ARG",
                         help="one more argument for `soakwatch demo` (repeatable, e.g. --demo-arg=--rate=8000)")
     parser.add_argument("--keep-up", action="store_true", help="leave the stack running at the end")
+    env_switch(parser, "--abort-on-fail", env="SOAK_DEMO_ABORT_ON_FAIL",
+               help="stop the run in order as soon as the live verdict decides a criterion failed; the verdict "
+                    "of the run so far is written and the exit code is 1")
     for port in state.PORTS:
         env_flag(parser, port.flag, env=port.env, default=port.default, type=int, dest=f"{port.key}_port",
                  help=port.help)
@@ -70,6 +74,8 @@ def _demo_argv(args: argparse.Namespace) -> list[str]:
     argv = ["--minutes", str(args.minutes), "--state-dir", args.state_dir, "--run-id", args.run_id,
             "--nats-url", f"nats://127.0.0.1:{args.nats_port}",
             "--pushgateway-url", f"http://127.0.0.1:{args.pushgateway_port}"]
+    if args.abort_on_fail:
+        argv += ["--abort-on-fail", "--prometheus-url", f"http://127.0.0.1:{args.prometheus_port}"]
     return argv + [item for spec in args.fault for item in ("--fault", spec)] + list(args.demo_arg)
 
 
@@ -132,15 +138,28 @@ def _demo_and_verdict(args: argparse.Namespace) -> int:
     print(f"quickstart: run {args.run_id}", flush=True)
     code = demo_cli.main(_demo_argv(args))
     demo_dir = Path(args.state_dir).resolve() / demo_cli.DEMO_DIR
-    if code not in (0, *CUT_SHORT) or not (demo_dir / manifest.MANIFEST_NAME).exists():
+    aborted = code == 1 and _state(demo_dir) == "aborted"
+    if (code not in (0, *CUT_SHORT) and not aborted) or not (demo_dir / manifest.MANIFEST_NAME).exists():
         return code or 1
     note = "quickstart: interrupted; writing the verdict of the run so far (again to abort)"
     with DeferredInterrupts(note) as interrupts:
         verdict = _verdict(args, demo_dir)
+    if aborted:
+        print("quickstart: the live verdict stopped the run early; the verdict above judges the run so far",
+              flush=True)
+        return 1
     cut = code or (exit_code(interrupts.signum) if interrupts.signum else 0)
     if cut:
         print(f"quickstart: the run was cut short (exit {cut}); the verdict above judges the run so far", flush=True)
     return cut or verdict
+
+
+def _state(demo_dir: Path) -> str | None:
+    """The demo's final state in its run manifest (``aborted`` when --abort-on-fail stopped it)."""
+    try:
+        return str(manifest.read(demo_dir / manifest.MANIFEST_NAME)["status"]["state"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _verdict(args: argparse.Namespace, demo_dir: Path) -> int:

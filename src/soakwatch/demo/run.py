@@ -16,6 +16,7 @@ from nats.aio.client import Client
 
 from soakwatch.contract import PROCESSES
 from soakwatch.demo import connection, manifest
+from soakwatch.demo.abort import LiveAbort
 from soakwatch.demo.control import active_flag, control_message, control_subject
 from soakwatch.demo.faults import Fault
 from soakwatch.demo.manifest import RunInfo
@@ -59,8 +60,8 @@ class DemoRun:
     """``await run()`` returns the final manifest; ``stop()`` (SIGINT/SIGTERM) ends it early and gracefully."""
 
     def __init__(self, settings: DemoSettings, connect: dict[str, Any], env: dict[str, str],
-                 progress: Progress) -> None:
-        self.s, self._connect, self.progress = settings, connect, progress
+                 progress: Progress, watcher: LiveAbort | None = None) -> None:
+        self.s, self._connect, self.progress, self.watcher = settings, connect, progress, watcher
         self.info = RunInfo(settings.run_id, time.time(), settings.minutes, settings.rate,
                             list(settings.symbols), settings.nats_url, settings.timeseries, list(settings.faults))
         self.observer = Observer()
@@ -68,6 +69,7 @@ class DemoRun:
         self.active: dict[str, dict[str, float | None]] = {role: {} for role in PROCESSES}
         self._stop = asyncio.Event()
         self.stopped_by: int | None = None  # the signal that cut the run short
+        self.aborted: str | None = None  # why the live verdict stopped the run (--abort-on-fail)
         self._nc: Client | None = None
         self._ticks: TickPublisher | None = None
 
@@ -88,6 +90,13 @@ class DemoRun:
     def stop(self, signum: int | None = None) -> None:
         if signum is not None and self.stopped_by is None:
             self.stopped_by = signum
+        self._stop.set()
+
+    def abort(self, reason: str) -> None:
+        """Stop in order because the live verdict decided a criterion failed (``--abort-on-fail``)."""
+        if self.aborted is None:
+            self.aborted = reason
+            self.progress.note(f"demo: live verdict: {reason}; stopping in order")
         self._stop.set()
 
     def write_manifest(self) -> dict[str, Any]:
@@ -116,6 +125,8 @@ class DemoRun:
             finally:
                 await self._shutdown(ticks)
         finally:
+            if self.watcher is not None:
+                self.watcher.close()
             await self._nc.close()
             self.pidfile.unlink(missing_ok=True)
         return self.write_manifest()
@@ -147,6 +158,13 @@ class DemoRun:
         if not self._stop.is_set():
             self.info.state, self.info.window_start = "running", time.time()
             self.progress.note(f"demo: running {self.s.minutes:g} min")
+            if self.watcher is not None:
+                loop = asyncio.get_running_loop()
+
+                def on_fail(reason: str) -> None:  # from the watcher's thread
+                    loop.call_soon_threadsafe(self.abort, reason)
+
+                self.watcher.start(self.info.window_start, on_fail)
 
     async def _main_loop(self) -> None:
         assert self._ticks is not None
@@ -220,7 +238,9 @@ class DemoRun:
         with contextlib.suppress(Exception):
             await ticks
         self.info.window_end = time.time()
-        if self._stop.is_set():
+        if self.aborted is not None:
+            self.info.state = "aborted"
+        elif self._stop.is_set():
             self.info.state = "interrupted"
         else:
             self.info.state = "failed" if self.info.window_start is None else "finished"

@@ -65,6 +65,8 @@ class Variant:
     the tick rate, the share of slow ticks, CPU and RSS, as two runs of one build differ. ``slow_share``: this
     share of the ticks has the slow latency distribution (a lagging build). ``growth``: RSS growth in MB/h per
     process (default 5; a leaking build grows faster).
+    ``rate_dip``: ``(from, to, rate)`` ticks flow at only ``rate``
+    per second in that stretch.
     """
 
     begin: int = 0
@@ -79,6 +81,7 @@ class Variant:
     noise_seed: int | None = None
     slow_share: float = 0.0
     growth: dict[str, float] = dataclasses.field(default_factory=dict)
+    rate_dip: tuple[int, int, float] | None = None
 
 
 class History:
@@ -162,6 +165,8 @@ class _Run:
         c, b, dt = self.c, self.breaks, INTERVAL
         rate = (3000.0 if b == "tick_rate" else 6000.0) * (1 + 0.03 * math.sin(rel / 300))
         rate *= self.jitter(0.02) if self.alive("harvest", rel - dt) else 0
+        dip = self.v.rate_dip
+        rate = dip[2] if dip and dip[0] < rel <= dip[1] else rate
         self._latency(rate * dt)
         c["parse_errors"] += rate * dt * (0.005 if b == "parse_gaps" else 0.0001)
         c["reconnects"] += 1 if b == "connectivity" and rel == LEAD_IN + 1200 else 0

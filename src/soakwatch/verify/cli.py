@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -12,16 +10,18 @@ from pathlib import Path
 
 from soakwatch import __version__
 from soakwatch.errors import ConfigError
-from soakwatch.options import CommandParser, env_flag
+from soakwatch.options import CommandParser, env_flag, env_switch
 from soakwatch.stack import discover
-from soakwatch.verify import bundle, engine
-from soakwatch.verify.compare import config as compare_config
-from soakwatch.verify.config import Settings, load_settings, with_planned
+from soakwatch.verify import engine
 from soakwatch.verify.formats import FORMATTERS
-from soakwatch.verify.promapi import Auth, PromClient, PrometheusError
+from soakwatch.verify.live import watch_cli as live_cli
+from soakwatch.verify.promapi import PrometheusError
 from soakwatch.verify.querier import QueryLog
-from soakwatch.verify.runinfo import load_run_info
-from soakwatch.verify.window import Window, parse_duration, parse_time, parse_tz
+from soakwatch.verify.session import DEFAULT_SINCE, report, select, setup, store_auth
+from soakwatch.verify.window import Window, parse_duration, parse_time
+
+__all__ = ["add_store_flags", "build_parser", "guarded", "main", "run", "select", "store_auth", "watch",
+           "window_end"]
 
 PROG = "verify-soak"
 
@@ -29,8 +29,11 @@ PROG = "verify-soak"
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = CommandParser(
         prog=prog, description="Check every pass criterion of a soak window against Prometheus; exit 0 pass, "
-                               "1 a criterion failed, 2 usage/config error or Prometheus unreachable.")
-    env_flag(parser, "--since", env="VERIFY_SINCE", default="60m", help="window length (Prometheus duration)")
+                               "1 a criterion failed, 2 usage/config error or Prometheus unreachable. "
+                               "`verify-soak compare --help`: a candidate run against baseline runs.")
+    env_flag(parser, "--since", env="VERIFY_SINCE",
+             help=f"window length (Prometheus duration; default {DEFAULT_SINCE}); with --watch: the run began "
+                  "this long ago, unless --run-start or the run manifest says when")
     env_flag(parser, "--until", env="VERIFY_UNTIL", help="window end, RFC 3339 or unix seconds (default now)")
     add_store_flags(parser)
     env_flag(parser, "--run-manifest", env="SOAK_RUN_MANIFEST", type=Path,
@@ -51,6 +54,10 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                   "(Prometheus duration)")
     env_flag(parser, "--tz", env="REPORT_TZ", default="UTC", help="report timezone, e.g. Asia/Tokyo")
     env_flag(parser, "--timeout", env="VERIFY_TIMEOUT", default=30.0, type=float, help="per-query timeout, seconds")
+    env_flag(parser, "--warmup", env="VERIFY_WARMUP",
+             help="exclude this much of the run's start from tick_rate, tick_latency and memory_growth (Prometheus "
+                  "duration; the criteria file may set a warm-up per criterion)")
+    _watch_flags(parser)
     parser.add_argument("--version", action="version", version=f"{prog} {__version__}")
     return parser
 
@@ -69,30 +76,18 @@ def add_store_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure-skip-verify", action="store_true", help="do not verify the TLS certificate")
 
 
-def store_auth(args: argparse.Namespace) -> Auth:
-    return Auth(args.bearer_token_file, args.basic_auth_user, args.basic_auth_password_file, args.ca_file,
-                args.insecure_skip_verify)
-
-
-def select(settings: Settings, only: list[str], skip: list[str]) -> Settings:
-    """Apply ``--only``/``--skip`` (repeatable or comma-separated); unknown IDs are a usage error."""
-    known = [c.id for c in settings.criteria] + list(settings.disabled)
-    wanted, skipped = _ids(only), _ids(skip)
-    for flag, ids in (("--only", wanted), ("--skip", skipped)):
-        for cid in ids:
-            if cid not in known:
-                raise ConfigError(flag, f"names an unknown criterion {cid!r} (known: {', '.join(known)})")
-    for cid in wanted:
-        if cid in settings.disabled:
-            raise ConfigError("--only", f"names {cid!r}, which the criteria file disables")
-    chosen = tuple(c for c in settings.criteria if (not wanted or c.id in wanted) and c.id not in skipped)
-    if not chosen:
-        raise ConfigError("--only/--skip", "leave no criterion to check")
-    return dataclasses.replace(settings, criteria=chosen)
-
-
-def _ids(values: list[str]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+def _watch_flags(parser: argparse.ArgumentParser) -> None:
+    live = parser.add_argument_group("live verdict (--watch)")
+    env_switch(live, "--watch", env="VERIFY_WATCH",
+               help="judge every criterion each cycle while the run goes, until its planned end or Ctrl-C, then "
+                    "write the verdict of the whole run")
+    env_flag(live, "--run-start", env="SOAK_RUN_START",
+             help="when the run began, RFC 3339 or unix seconds (default: the run manifest's, else now - --since)")
+    env_flag(live, "--every", env="VERIFY_EVERY", default="30s", help="seconds between evaluations (duration)")
+    env_switch(live, "--abort-on-fail", env="VERIFY_ABORT_ON_FAIL",
+               help="stop as soon as a criterion can no longer pass: write the evidence so far, exit 1")
+    env_flag(live, "--pushgateway-url", env="VERIFY_PUSHGATEWAY_URL",
+             help="push the live states to this Pushgateway each cycle (job soak_verdict)")
 
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
@@ -101,7 +96,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         from soakwatch.verify.compare.cli import main as compare_main
 
         return compare_main(args[1:], prog=f"{prog} compare")
-    return guarded(build_parser(prog), args, _verify, prog)
+    return guarded(build_parser(prog), args, _verify_or_watch(prog), prog)
 
 
 def guarded(parser: argparse.ArgumentParser, argv: Sequence[str], command: Callable[[argparse.Namespace], int],
@@ -111,6 +106,9 @@ def guarded(parser: argparse.ArgumentParser, argv: Sequence[str], command: Calla
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed the message
         return int(exc.code or 0)
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
     if not discover.given(argv, ["--prometheus-url"], "PROMETHEUS_URL"):
         args.prometheus_url = discover.url(discover.running_ports(discover.default_state_dir()) or {},
                                            "prometheus") or args.prometheus_url
@@ -122,6 +120,9 @@ def guarded(parser: argparse.ArgumentParser, argv: Sequence[str], command: Calla
     except PrometheusError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # a second Ctrl-C while the watch writes its verdict
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
 
 
 MAX_FUTURE_SECONDS = 300.0  # clock skew allowed between this host and the one that gave --until
@@ -135,29 +136,25 @@ def window_end(text: str | None, flag: str = "--until") -> float:
     until = parse_time(text, flag)
     if until > now + MAX_FUTURE_SECONDS:
         raise ConfigError(flag, f"lies {until - now:.0f} s in the future; a window must end by now "
-                                     f"(+{MAX_FUTURE_SECONDS:.0f} s of clock skew): {text!r}")
+                                f"(+{MAX_FUTURE_SECONDS:.0f} s of clock skew): {text!r}")
     return until
 
 
+def _verify_or_watch(prog: str) -> Callable[[argparse.Namespace], int]:
+    return lambda args: live_cli.watch_soak(args, prog) if args.watch else _verify(args)
+
+
 def _verify(args: argparse.Namespace) -> int:
-    window = Window.ending(window_end(args.until), parse_duration(args.since))
-    tz = parse_tz(args.tz)
-    run_info = load_run_info(args.run_manifest)
-    planned = parse_duration(args.min_duration, "--min-duration") if args.min_duration else None
-    settings = select(with_planned(load_settings(args.criteria), planned, run_info.planned_seconds), args.only,
-                      args.skip)
-    client = PromClient(args.prometheus_url, store_auth(args), timeout=args.timeout)
-    client.query("vector(1)", window.end)  # reachability and credentials, before any criterion runs
+    window = Window.ending(window_end(args.until), parse_duration(args.since or DEFAULT_SINCE))
+    settings, client, run_info, tz = setup(args)
     log = QueryLog()
     verdict = engine.run(client, window, settings, log, strict=args.strict)
-    verdict.run_id = run_info.run_id
-    if args.out:
-        series_step = parse_duration(args.series_step, "--series-step")
-        bundle.write(args.out, verdict, settings, log, client, tz, run_info,
-                     compare_config.load(args.criteria).metrics, series_step)
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    sys.stdout.write(FORMATTERS[args.format](verdict, tz, color=color))
-    return verdict.exit_code
+    return report(args, verdict, settings, log, client, tz, run_info)
+
+
+def watch(argv: Sequence[str] | None = None, prog: str = "soakwatch watch") -> int:
+    """``soakwatch watch``: ``verify-soak --watch``."""
+    return main(["--watch", *(sys.argv[1:] if argv is None else argv)], prog)
 
 
 def run() -> None:

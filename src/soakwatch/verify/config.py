@@ -16,14 +16,16 @@ from soakwatch.errors import ConfigError
 from soakwatch.verify.criteria import REGISTRY, SEVERITIES, Check, Criterion
 from soakwatch.verify.criteria.base import OPS
 from soakwatch.verify.criteria.run import DEFAULT_PLANNED
+from soakwatch.verify.window import parse_duration
 
 DEFAULT_MIN_COVERAGE = 0.9
 PLANNED = ("run_duration", "duration")  # the criterion and check whose threshold is the planned run length
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"processes", "min_coverage", "criteria", "compare"}  # compare: read by verify-soak compare
-_OVERRIDE_KEYS = {"enabled", "severity", "threshold", "thresholds"}
+_OVERRIDE_KEYS = {"enabled", "severity", "threshold", "thresholds", "warmup"}
 _CUSTOM_KEYS = {"enabled", "severity", "description", "query", "op", "threshold", "unit", "per_process", "by",
-                "coverage", "series"}
+                "coverage", "series", "warmup"}
+WARMUP_CRITERIA = ("tick_rate", "tick_latency", "memory_growth")  # rate, latency, memory slope: what --warmup skips
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,13 @@ class Settings:
     min_coverage: float = DEFAULT_MIN_COVERAGE
     disabled: tuple[str, ...] = ()
     planned_seconds: float | None = None  # the file's criteria.run_duration.threshold; after with_planned: in force
+    warmups: dict[str, float] = dataclasses.field(default_factory=dict)  # seconds each criterion skips at the start
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as plain data, for source_manifest.json."""
         return {
             "processes": list(self.processes), "min_coverage": self.min_coverage, "disabled": list(self.disabled),
-            "planned_seconds": self.planned_seconds,
+            "planned_seconds": self.planned_seconds, "warmups": dict(self.warmups),
             "criteria": [{"id": c.id, "source": c.source, "severity": c.severity, "per_process": c.per_process,
                           "checks": [dataclasses.asdict(k) for k in c.checks]} for c in self.criteria],
         }
@@ -94,7 +97,25 @@ def parse_settings(document: Any) -> Settings:
     enabled = tuple(c for c in criteria.values() if c.id not in disabled)
     planned = criteria[PLANNED[0]].check(PLANNED[1]).threshold if _sets_planned(entries) else None
     _require(planned is None or planned > 0, "criteria.run_duration.threshold", f"must be > 0 seconds, got {planned}")
-    return Settings(enabled, tuple(processes), min_coverage, tuple(disabled), planned)
+    warmups = {str(cid): _warmup(entry["warmup"], f"criteria.{cid}.warmup") for cid, entry in entries.items()
+               if "warmup" in entry}
+    return Settings(enabled, tuple(processes), min_coverage, tuple(disabled), planned, warmups)
+
+
+def _warmup(value: Any, field: str) -> float:
+    """A warm-up: a Prometheus duration (``5m``) or seconds >= 0."""
+    if isinstance(value, str):
+        return parse_duration(value, field)
+    seconds = _number(value, field)
+    _require(seconds >= 0, field, f"must be a duration like 5m or seconds >= 0, got {value!r}")
+    return seconds
+
+
+def with_warmup(settings: Settings, flag: float | None) -> Settings:
+    """``--warmup`` for the rate, latency and memory-slope criteria the criteria file gives no warm-up of its own."""
+    if not flag:
+        return settings
+    return dataclasses.replace(settings, warmups={**dict.fromkeys(WARMUP_CRITERIA, flag), **settings.warmups})
 
 
 def _sets_planned(entries: dict[str, Any]) -> bool:

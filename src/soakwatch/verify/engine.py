@@ -54,6 +54,7 @@ class CriterionResult:
     plot_threshold: float | None
     plot_unit: str
     source: str
+    measured: dict[str, dict[str, float]] = field(default_factory=dict)  # every value measured, checks or not
 
     @property
     def failed_keys(self) -> list[str]:
@@ -84,9 +85,16 @@ def run(client: PromClient, window: Window, settings: Settings, log: QueryLog, s
     """Evaluate every criterion of ``settings``; queries of different criteria run in parallel."""
     workers = max(1, min(MAX_WORKERS, len(settings.criteria)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify") as pool:
-        futures = [pool.submit(_evaluate, c, Querier(client, window, log, c.id), settings) for c in settings.criteria]
+        futures = [pool.submit(_evaluate, c, Querier(client, criterion_window(window, settings, c.id), log, c.id),
+                               settings) for c in settings.criteria]
         results = [f.result() for f in futures]
     return Verdict(window, client.url, results, strict)
+
+
+def criterion_window(window: Window, settings: Settings, cid: str) -> Window:
+    """The window a criterion judges: the verdict's, less the warm-up its settings exclude from the start."""
+    skip = settings.warmups.get(cid, 0.0)
+    return Window(min(window.start + skip, window.end - 1.0), window.end) if skip > 0 else window
 
 
 def _evaluate(criterion: Criterion, q: Querier, settings: Settings) -> CriterionResult:
@@ -108,12 +116,15 @@ def evaluate(criterion: Criterion, q: Querier, settings: Settings) -> CriterionR
     floor = settings.min_coverage if criterion.needs_coverage else 0.0
     statuses = {k: _key_status(k, coverage, checks, floor, criterion.severity) for k in keys}
     notes = list(measurement.notes) or ([] if coverage else ["no series in the window"])
+    if settings.warmups.get(criterion.id, 0.0) > 0:
+        notes.append(f"warm-up of {settings.warmups[criterion.id]:.0f} s excluded: judged from "
+                     f"{q.window.iso(q.window.start)}")
     notes += [f"{k or 'data'}: coverage {coverage[k]:.0%} of the window" for k, s in statuses.items()
               if s == NO_DATA and k in coverage]
     return CriterionResult(
         criterion.id, criterion.description, criterion.severity, _overall(statuses), checks, statuses, coverage,
         criterion.per_process, notes, _series(criterion, q, coverage, measurement),
-        _plot_threshold(criterion, measurement), criterion.plot_unit, criterion.source,
+        _plot_threshold(criterion, measurement), criterion.plot_unit, criterion.source, measurement.values,
     )
 
 

@@ -2,7 +2,9 @@
 
 verify-soak reads it with ``--run-manifest FILE`` (the orchestrator's ``run_manifest*.json``, the demo's
 ``<state>/demo/run_manifest.json``). Every field is optional; a field that is present must be well formed.
-The planned length is ``planned_duration_seconds`` (top level) or, in the demo's manifest, ``run.minutes``.
+The planned length is ``planned_duration_seconds`` (top level) or, in the demo's manifest, ``run.minutes``; the
+run's start (for ``--watch``) is ``window.start``, else ``run.started_at``; its end, once it has shut down,
+``window.end``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class RunInfo:
     endpoint: str | None = None
     region: str | None = None
     restart_backoff_pattern: tuple[float, ...] | None = None
+    start_time: float | None = None  # unix seconds the run began (window.start, else run.started_at)
+    end_time: float | None = None  # unix seconds its shutdown ended (window.end), once it has
     path: str | None = None
     document: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -56,6 +60,8 @@ def parse_run_info(document: Any, path: str | None = None) -> RunInfo:
         endpoint=_endpoint(document.get("data_source_endpoint", run.get("nats_url"))),
         region=_text(document.get("region", run.get("region")), "region"),
         restart_backoff_pattern=_backoff(document.get("restart_backoff_pattern")),
+        start_time=_start(document, run),
+        end_time=_end(document),
         path=path,
         document=document,
     )
@@ -67,6 +73,22 @@ def _planned(document: dict[str, Any], run: dict[str, Any]) -> float | None:
     if "minutes" in run:
         return _positive(run["minutes"], "run.minutes") * 60.0
     return None
+
+
+def _start(document: dict[str, Any], run: dict[str, Any]) -> float | None:
+    found = document.get("window")
+    window: dict[str, Any] = found if isinstance(found, dict) else {}
+    if window.get("start") is not None:
+        return _positive(window["start"], "window.start")
+    if run.get("started_at") is not None:
+        return _positive(run["started_at"], "run.started_at")
+    return None
+
+
+def _end(document: dict[str, Any]) -> float | None:
+    found = document.get("window")
+    window: dict[str, Any] = found if isinstance(found, dict) else {}
+    return _positive(window["end"], "window.end") if window.get("end") is not None else None
 
 
 def _positive(value: Any, name: str) -> float:

@@ -28,6 +28,7 @@ VARIANTS = {
     "exports_phase_0": Variant(export_period=MINUTE),
     "exports_phase_37": Variant(export_period=MINUTE, export_phase=37),
     "exports_skip_minute": Variant(export_period=MINUTE, skip_exports=(LEAD_IN + 30 * MINUTE,)),
+    "rate_dip": Variant(rate_dip=(LEAD_IN, LEAD_IN + 5 * MINUTE, 1000.0)),
     "exporter_restart": Variant(export_period=MINUTE, export_phase=20, exporter_restart=LEAD_IN + 30 * MINUTE + 15,
                                 queue_drops=((LEAD_IN + 20 * MINUTE, 3), (LEAD_IN + 40 * MINUTE, 2))),
 }

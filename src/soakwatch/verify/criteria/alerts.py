@@ -5,7 +5,7 @@ from __future__ import annotations
 from soakwatch.verify.criteria.base import WHOLE, Check, Criterion, Measurement
 from soakwatch.verify.querier import Querier
 
-_FIRING = 'ALERTS{alertstate="firing",severity="critical",alertname=~"Soak.*"}'
+_FIRING = 'ALERTS{alertstate="firing",severity="critical",alertname=~"Soak.*",alertname!="SoakVerdictFailed"}'
 
 
 class _NoCriticalAlerts(Criterion):

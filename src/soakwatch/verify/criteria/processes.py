@@ -27,6 +27,8 @@ class _HealthGreen(Criterion):
             checks = sum(s.total for s in counted)
             if checks > 0:
                 m.set("healthy_ratio", process, sum(s.total for s in healthy) / checks)
+                m.set("checks", process, checks)  # the counts behind the ratio, for the live budget
+                m.set("not_healthy", process, checks - sum(s.total for s in healthy))
             m.series.append(Series({"process": process}, ratio(cumulative(healthy, start), cumulative(counted, start))))
         m.notes += counter.notes
         return m
@@ -145,6 +147,7 @@ class _ShutdownOrder(Criterion):
         expected = [p for p in SHUTDOWN_ORDER if p in gone]
         ok = seen == expected and not running
         m.set("in_order", WHOLE, 1.0 if ok else 0.0)
+        m.set("running", WHOLE, float(len(running)))  # a shutdown (or a restart) still under way
         m.notes.append("seen: " + " -> ".join(seen) + (f"; still running: {', '.join(running)}" if running else ""))
         return m
 

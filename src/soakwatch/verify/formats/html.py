@@ -26,20 +26,33 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False, alerts: list[dict[
     """The report; failed criteria first and marked, then the alerts of the window with their runbook links."""
     w = verdict.window
     status = "pass" if verdict.passed else "fail"
-    head = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-            f"<title>Soak verdict: {status.upper()}</title><style>{_STYLE}</style></head><body>")
     intro = (f'<h1>Soak verdict: <span class="{status}">{status.upper()}</span></h1>'
              f"<p>Window {escape(w.iso(w.start, tz))} .. {escape(w.iso(w.end, tz))} ({values.duration(w.seconds)}), "
              f"source <code>{escape(verdict.url)}</code></p>")
-    ordered = sorted(verdict.results, key=lambda r: not r.fails(verdict.strict))  # stable: failed first
-    body = [head, intro, _summary(ordered, verdict.strict), _alerts(alerts, runbook_base),
-            *(_section(r, verdict, tz) for r in ordered)]
+    body = [head(f"Soak verdict: {status.upper()}"), intro, _summary(failed_first(verdict), verdict.strict),
+            _alerts(alerts, runbook_base), sections(verdict, tz)]
     body.append(f"<p><b>{escape(values.verdict_line(verdict.results, verdict.passed, verdict.strict))}</b></p>")
     return "".join(body) + "</body></html>\n"
 
 
 _BAD = ' class="bad"'
+
+
+def head(title: str, extra: str = "", style: str = "") -> str:
+    """The page up to ``<body>``: the strict CSP, the title, the style; ``extra`` goes into ``<head>``."""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">{extra}'
+            f"<title>{escape(title)}</title><style>{_STYLE}{style}</style></head><body>")
+
+
+def failed_first(verdict: Verdict) -> list[CriterionResult]:
+    """The results with the failing ones first, each group in the registry's order."""
+    return sorted(verdict.results, key=lambda r: not r.fails(verdict.strict))
+
+
+def sections(verdict: Verdict, tz: tzinfo) -> str:
+    """One section per criterion (failed first): plot, checks, processes, notes."""
+    return "".join(_section(r, verdict, tz) for r in failed_first(verdict))
 
 
 def _badge(status: str) -> str:
