@@ -96,14 +96,15 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         from soakwatch.verify.compare.cli import main as compare_main
 
         return compare_main(args[1:], prog=f"{prog} compare")
-    return guarded(build_parser(prog), args, _verify_or_watch(prog), prog)
+    return guarded(lambda: build_parser(prog), args, _verify_or_watch(prog), prog)
 
 
-def guarded(parser: argparse.ArgumentParser, argv: Sequence[str], command: Callable[[argparse.Namespace], int],
-            prog: str) -> int:
-    """Parse ``argv`` and run ``command``; usage, config and store errors print one line and exit 2."""
+def guarded(make_parser: Callable[[], argparse.ArgumentParser], argv: Sequence[str],
+            command: Callable[[argparse.Namespace], int], prog: str) -> int:
+    """Parse ``argv`` and run ``command``; usage, config and store errors print one line and exit 2 (a bad
+    switch in the environment already when the parser is made)."""
     try:
-        args = parser.parse_args(argv)
+        args = make_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: argparse has printed the message
         return int(exc.code or 0)
     except ConfigError as exc:

@@ -60,7 +60,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
-    return guarded(build_parser(prog), list(sys.argv[1:] if argv is None else argv), _compare, prog)
+    return guarded(lambda: build_parser(prog), list(sys.argv[1:] if argv is None else argv), _compare, prog)
 
 
 def _compare(args: argparse.Namespace) -> int:
