@@ -112,4 +112,6 @@ def serve(families: dict, port: int) -> ThreadingHTTPServer:
     return server
 
 
-CATALOGUE = frozenset({*PROBE, *EXPORTER, "soak_nats_latency_seconds_bucket", "soak_nats_latency_seconds"})
+LIVE_VERDICT = ("soak_verdict_state", "soak_verdict_budget_remaining_ratio")  # pushed by verify-soak --watch
+CATALOGUE = frozenset({*PROBE, *EXPORTER, *LIVE_VERDICT, "soak_nats_latency_seconds_bucket",
+                       "soak_nats_latency_seconds"})
