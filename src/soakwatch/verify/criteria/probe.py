@@ -14,10 +14,13 @@ class _TickRate(Criterion):
     def measure(self, q: Querier) -> Measurement:
         m = Measurement()
         counted = Counter(q).series(MESSAGES)
+        start, end = q.window.start, q.window.end
+        points = [(t, n / (t - start)) for t, n in cumulative(counted, start) if t > start]
         if counted:
-            m.set("rate", WHOLE, sum(s.total for s in counted) / q.window.seconds)
-        start = q.window.start
-        m.series = [Series({}, [(t, n / (t - start)) for t, n in cumulative(counted, start) if t > start])]
+            rate = sum(s.total for s in counted) / q.window.seconds
+            m.set("rate", WHOLE, rate)
+            points.append((end, rate))  # the running mean ends at the window's end: the measured value
+        m.series = [Series({}, points)]
         return m
 
 
