@@ -6,6 +6,7 @@ import argparse
 import difflib
 import os
 import re
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from soakwatch.errors import ConfigError
@@ -30,6 +31,11 @@ def env_flag(
         value = kwargs["type"](value)
     shown = "" if secret or default is None else f"; default {default}".replace("%", "%%")  # argparse %-formats
     return parser.add_argument(*flags, default=value, help=f"{help} [env {env}{shown}]", **kwargs)
+
+
+def flag_given(argv: Sequence[str], *flags: str) -> bool:
+    """True when one of ``flags`` is on the command line (``--flag value`` or ``--flag=value``)."""
+    return any(arg == flag or arg.startswith(flag + "=") for arg in argv for flag in flags)
 
 
 def positive_float(text: str) -> float:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from soakwatch.options import flag_given
 from soakwatch.stack import state
 
 _SCHEMES = {"nats": "nats"}
@@ -28,7 +29,7 @@ def url(ports: dict[str, int], key: str) -> str | None:
 
 def given(argv: Sequence[str], flags: Sequence[str], env: str) -> bool:
     """True when the user chose the value: one of ``flags`` on the command line or ``env`` set."""
-    return env in os.environ or any(a == f or a.startswith(f + "=") for a in argv for f in flags)
+    return env in os.environ or flag_given(argv, *flags)
 
 
 def default_state_dir() -> str:

@@ -21,7 +21,7 @@ from soakwatch.exporters.soak.config import ExporterConfig, _label, load_config
 from soakwatch.exporters.soak.config_dump import dump
 from soakwatch.exporters.soak.exporter import SoakExporter
 from soakwatch.natsconn import add_nats_arguments, connect_options
-from soakwatch.options import CommandParser, env_flag, host_port
+from soakwatch.options import CommandParser, env_flag, flag_given, host_port
 
 log = logging.getLogger("soakwatch.exporter")
 DEFAULT_LISTEN = "0.0.0.0:9465"
@@ -48,18 +48,14 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _given(argv: Sequence[str], flag: str) -> bool:
-    return any(arg == flag or arg.startswith(flag + "=") for arg in argv)
-
-
 def resolve(args: argparse.Namespace, argv: Sequence[str]) -> ExporterConfig:
     """Load the config and let it fill what no flag set explicitly (flag > config > env > default)."""
     if not args.config:
         raise ConfigError("--config", "is required (a YAML file, or 'demo')")
     config = load_config(args.config)
-    if config.listen_address and not _given(argv, "--web.listen-address"):
+    if config.listen_address and not flag_given(argv, "--web.listen-address"):
         args.listen_address = config.listen_address
-    if config.nats_url and not _given(argv, "--nats-url"):
+    if config.nats_url and not flag_given(argv, "--nats-url"):
         args.nats_url = config.nats_url
     try:
         args.listen = host_port(args.listen_address)
@@ -70,8 +66,8 @@ def resolve(args: argparse.Namespace, argv: Sequence[str]) -> ExporterConfig:
 
 def _with_state_options(config: ExporterConfig, args: argparse.Namespace, argv: Sequence[str]) -> ExporterConfig:
     """--state-file and --run-id: the flag, else the config, else the environment."""
-    state_file = args.state_file if _given(argv, "--state-file") or not config.state_file else config.state_file
-    run_id = args.run_id if _given(argv, "--run-id") or not config.run_id else config.run_id
+    state_file = args.state_file if flag_given(argv, "--state-file") or not config.state_file else config.state_file
+    run_id = args.run_id if flag_given(argv, "--run-id") or not config.run_id else config.run_id
     run_id = _label(run_id, "--run-id") if run_id else None
     return dataclasses.replace(config, state_file=Path(state_file) if state_file else None, run_id=run_id)
 
