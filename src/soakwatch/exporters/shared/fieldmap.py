@@ -87,7 +87,7 @@ def _table(table: Any, allowed: tuple[Any, ...] | None, path: str) -> None:
     if not isinstance(table, dict) or not table:
         raise ConfigError(path, "must be a non-empty mapping of the pipeline's value to the contract's value")
     for theirs, ours in table.items():
-        if not isinstance(theirs, _SCALAR) or not isinstance(ours, _SCALAR | type(None)):
+        if not isinstance(theirs, _SCALAR) or not isinstance(ours, (*_SCALAR, type(None))):
             raise ConfigError(f"{path}.{theirs}", f"must map a scalar to a scalar, got {ours!r}")
         if allowed is not None and not any(ours == a and type(ours) is type(a) for a in allowed):
             raise ConfigError(f"{path}.{theirs}", f"must be one of {', '.join(map(str, allowed))}, got {ours!r}")

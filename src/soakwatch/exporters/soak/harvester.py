@@ -70,7 +70,7 @@ class HarvesterCollector(Collector):
         self._errors = errors
         self._manifest = manifest
         self._map = mapping or FieldMap()
-        self._manifest_seen: float | None = None
+        self._manifest_seen: tuple[str, int, int] | None = None
         self._clock = clock
         self._updated: float | None = None
         self._counters = {key: ResetSafeCounter() for key in HARVESTER_COUNTERS}
@@ -87,12 +87,13 @@ class HarvesterCollector(Collector):
 
     def poll_manifest(self) -> None:
         """``source: manifest``: a manifest file not seen before updates the counters like one stats message."""
-        if self._manifest is None or self._manifest.modified_at in (None, self._manifest_seen):
+        version = self._manifest.version if self._manifest else None
+        if self._manifest is None or version is None or version == self._manifest_seen:
             return
-        self._manifest_seen = self._manifest.modified_at
+        self._manifest_seen = version
         figures = self._manifest.harvester(self._map)
         if figures:
-            self.update(dict(figures), at=self._manifest_seen)
+            self.update(dict(figures), at=version[1] / 1e9)
 
     def update(self, body: dict[str, Any], at: float | None = None) -> None:
         """One set of cumulative figures in the contract's names (``at``: their time, default now)."""

@@ -83,6 +83,12 @@ class ManifestReader:
             return self._seen[1] / 1e9 if self._seen else None
 
     @property
+    def version(self) -> tuple[str, int, int] | None:
+        """(file, mtime in ns, size) of the manifest now in use: a new value is a new manifest."""
+        with self._lock:
+            return self._seen
+
+    @property
     def data(self) -> dict[str, Any] | None:
         with self._lock:
             return self._data
