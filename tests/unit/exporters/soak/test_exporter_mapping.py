@@ -89,7 +89,8 @@ def test_the_http_health_body_is_mapped_too():
     health = HealthCollector(config.health, errors := ErrorCounter())
     poller = HttpHealthPoller(config.health.http[0], health, errors, get=lambda url, timeout: (200, b'{"state":"UP"}'))
     assert poller.poll() == "healthy"
-    poller = HttpHealthPoller(config.health.http[0], health, errors, get=lambda url, timeout: (200, b'[["state","UP"]]'))
+    pairs = b'[["state","UP"]]'  # a JSON list that dict() would take: still not an object
+    poller = HttpHealthPoller(config.health.http[0], health, errors, get=lambda url, timeout: (200, pairs))
     assert poller.poll() is None and errors.get("health_http", "bad_json") == 1
     assert SoakExporter(config).subscriptions() == [] and not config.needs_nats()
 
