@@ -14,8 +14,17 @@ from typing import Any
 
 from soakwatch.errors import ConfigError, SoakwatchError
 from soakwatch.options import CommandParser, env_flag, positive_float
-from soakwatch.runid import (DEFAULT_PIPELINE, DEMO_PIPELINE, PIPELINE_ENV, PIPELINE_FLAG, RUN_ID_ENV, RUN_ID_FLAG,
-                             check_pipeline, check_run_id, new_run_id)
+from soakwatch.runid import (
+    DEFAULT_PIPELINE,
+    DEMO_PIPELINE,
+    PIPELINE_ENV,
+    PIPELINE_FLAG,
+    RUN_ID_ENV,
+    RUN_ID_FLAG,
+    check_pipeline,
+    check_run_id,
+    new_run_id,
+)
 from soakwatch.stack import render, servers, state
 from soakwatch.stack.servers import PortInUseError, Server
 

@@ -24,8 +24,15 @@ import yaml
 
 from soakwatch.errors import ConfigError
 from soakwatch.options import CommandParser, env_flag
-from soakwatch.runid import (DEMO_PIPELINE, PIPELINE_ENV, PIPELINE_FLAG, RUN_ID_ENV, RUN_ID_FLAG, check_pipeline,
-                             check_run_id)
+from soakwatch.runid import (
+    DEMO_PIPELINE,
+    PIPELINE_ENV,
+    PIPELINE_FLAG,
+    RUN_ID_ENV,
+    RUN_ID_FLAG,
+    check_pipeline,
+    check_run_id,
+)
 from soakwatch.stack.state import PORTS
 
 PROMETHEUS_CONFIG = Path("prometheus") / "prometheus.yml"

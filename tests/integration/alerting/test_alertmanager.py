@@ -94,7 +94,8 @@ def _render(template: str, data: Path, kind: str = "text") -> str:
 
 def test_slack_templates_render_a_soak_alert(tmp_path):
     firing = _template_data(tmp_path, "firing")
-    assert _render("soak.slack.title", firing).strip() == "[FIRING:1] SoakProcessDown pipeline=dev run=r1 process=signal"
+    title = "SoakProcessDown pipeline=dev run=r1 process=signal"
+    assert _render("soak.slack.title", firing).strip() == f"[FIRING:1] {title}"
     text = _render("soak.slack.text", firing)
     assert "*CRITICAL* A soak process is down and has not come back (pipeline dev, run r1)." in text
     assert "pipeline: dev, run: r1" in text
@@ -103,7 +104,7 @@ def test_slack_templates_render_a_soak_alert(tmp_path):
     assert "runbook: http://127.0.0.1:9096/runbooks/SoakProcessDown.md" in text
     assert _render("soak.slack.color", firing).strip() == "danger"
     resolved = _template_data(tmp_path, "resolved")
-    assert _render("soak.slack.title", resolved).strip() == "[RESOLVED] SoakProcessDown pipeline=dev run=r1 process=signal"
+    assert _render("soak.slack.title", resolved).strip() == f"[RESOLVED] {title}"
     assert "resolved: 2026-01-01 10:05:00 UTC" in _render("soak.slack.text", resolved)
     assert _render("soak.slack.color", resolved).strip() == "good"
 

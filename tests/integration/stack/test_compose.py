@@ -161,8 +161,9 @@ def test_the_run_identity_comes_from_the_environment_into_every_soak_scrape_job(
     expected = {"pipeline": "nightly", "run_id": "20261130T162200Z-3fa9"}
     assert labels["soak_probe"] == labels["soak_exporter"] == labels["pushgateway"] == expected
     assert not labels["prometheus"] and "external_labels" not in prom.get("global", {})
-    result = subprocess.run([servers.find_binary("promtool"), "check", "config", "--syntax-only",
-                             str(tmp_path / "rendered" / "prometheus.yml")], capture_output=True, text=True, check=False)
+    rendered = tmp_path / "rendered" / "prometheus.yml"
+    result = subprocess.run([servers.find_binary("promtool"), "check", "config", "--syntax-only", str(rendered)],
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

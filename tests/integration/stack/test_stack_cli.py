@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
-import re
 import time
 import urllib.parse
 import urllib.request
