@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -99,3 +100,23 @@ def test_each_run_keeps_its_folder_and_latest_points_at_the_newest(tmp_path):
 
 def plan_argv_of(plan, name):
     return plan[name].argv
+
+
+def test_up_fills_in_the_runs_identity(monkeypatch):
+    for name in ("SOAK_RUN_ID", "SOAK_PIPELINE"):
+        monkeypatch.delenv(name, raising=False)
+
+    def identity(*flags: str) -> tuple[str, str]:
+        args = cli._up_parser("soakwatch up").parse_args(list(flags))
+        cli._identity(args)
+        return args.pipeline, args.run_id
+
+    pipeline, run_id = identity()
+    assert pipeline == "demo" and re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{4}", run_id)  # a new id each time
+    assert identity("--exporter-config", "mine.yml")[0] == "soak"
+    assert identity("--pipeline", "nightly", "--run-id", "r7") == ("nightly", "r7")
+    monkeypatch.setenv("SOAK_PIPELINE", "staging")
+    monkeypatch.setenv("SOAK_RUN_ID", "r8")
+    assert identity() == ("staging", "r8")
+    with pytest.raises(SystemExit):
+        identity("--pipeline", "no spaces")
