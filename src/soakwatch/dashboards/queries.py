@@ -14,6 +14,9 @@ BUILTINS = {"__rate_interval": "1m", "__range": "1m"}
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*(?P<label>\w+)\)$")
 _DESCENDING = 2  # Grafana's VariableSort alphabetical descending (1: ascending)
+_SELECTOR = re.compile(r'\b[a-zA-Z_:][a-zA-Z0-9_:]*\{(?:[^}"]|"[^"]*")*\}')
+IDENTITY = ("pipeline", "run_id")
+CHOOSERS = ("variable pipeline", "variable run")  # the variables that list the pipelines and runs to choose from
 _NO_PROMQL = ("datasource", "custom")  # variable types whose values are not a Prometheus query
 
 
@@ -121,3 +124,19 @@ def failing_queries(prometheus_url: str, model: dict[str, Any], at: float | None
         elif query.needs_data and not answer["data"]["result"]:
             failures.append(f"{query.where}: no data  [{query.expr}]")
     return failures
+
+
+def selector_runs(prometheus_url: str, model: dict[str, Any], values: dict[str, str],
+                  at: float | None = None) -> list[tuple[str, str, set[tuple[str, str]]]]:
+    """``(where, selector, {(pipeline, run_id)...})`` for each series selector of each query at ``values``
+    (but those of the variables that list the pipelines and runs): which runs each one reads."""
+    found = []
+    for query in (q for q in dashboard_queries(model) if q.where not in CHOOSERS):
+        for selector in _SELECTOR.findall(substitute(query.expr, values)):
+            answer = run_query(prometheus_url, f"group by ({', '.join(IDENTITY)}) ({selector})", at)
+            if answer.get("status") != "success":
+                raise ValueError(f"{query.where}: {answer.get('error')} [{selector}]")
+            runs = {(r["metric"].get(IDENTITY[0], ""), r["metric"].get(IDENTITY[1], ""))
+                    for r in answer["data"]["result"]}
+            found.append((query.where, selector, runs))
+    return found

@@ -59,6 +59,9 @@ def _up_parser(prog: str) -> argparse.ArgumentParser:
                   f"{DEMO_PIPELINE} with the demo exporter config, else {DEFAULT_PIPELINE}")
     parser.add_argument("--with-victoria-metrics", action="store_true",
                         help="also start VictoriaMetrics; Prometheus remote-writes to it")
+    env_flag(parser, "--remote-write", env="SOAKWATCH_REMOTE_WRITE", type=_urls,
+             help="comma-separated remote-write URLs Prometheus also sends every sample to (a central store, "
+                  "e.g. http://vm:8428/api/v1/write); the series keep their pipeline and run_id labels")
     parser.add_argument("--no-probe", dest="probe", action="store_false", help="do not start the probe")
     parser.add_argument("--no-exporter", dest="exporter", action="store_false", help="do not start the exporter")
     parser.add_argument("--no-alert-log", dest="alert_log", action="store_false",
@@ -94,6 +97,15 @@ def _identity(args: argparse.Namespace) -> None:
     """Fill in the run's identity: a new run id, and the pipeline by the exporter config, when not given."""
     args.run_id = args.run_id or new_run_id()
     args.pipeline = args.pipeline or (DEMO_PIPELINE if args.exporter_config == "demo" else DEFAULT_PIPELINE)
+
+
+def _urls(text: str) -> tuple[str, ...]:
+    """argparse type: comma-separated http(s) URLs."""
+    urls = tuple(u.strip() for u in text.split(",") if u.strip())
+    bad = [u for u in urls if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", u)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"must be http(s) URLs, got {bad[0]!r}")
+    return urls
 
 
 def _prom_duration(text: str) -> str:
@@ -213,7 +225,8 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
     _check_ports(listening)
     config_dir = render.find_config_dir(args.config_dir)
     home = state_dir / "stack"
-    remote = [f"http://127.0.0.1:{ports['victoria_metrics']}/api/v1/write"] if args.with_victoria_metrics else []
+    local_vm = [f"http://127.0.0.1:{ports['victoria_metrics']}/api/v1/write"] if args.with_victoria_metrics else []
+    remote = [*local_vm, *(args.remote_write or ())]
     labels = render.identity_labels(args.pipeline, args.run_id)
     configs = render.render_all(config_dir, home / "config", render.local_targets(ports, remote, labels),
                                 interval=args.scrape_interval)

@@ -28,6 +28,7 @@ from soakwatch.dashboards.queries import (
     failing_queries,
     resolved_values,
     run_query,
+    selector_runs,
     substitute,
     variable_options,
 )
@@ -207,9 +208,6 @@ def test_catalogue_fixture_is_valid_exposition():
         assert result.returncode in (0, 3) and not problems, problems
 
 
-_SELECTOR = re.compile(r'\b[a-zA-Z_:][a-zA-Z0-9_:]*\{(?:[^}"]|"[^"]*")*\}')
-
-
 def _run_variable(model: dict) -> dict:
     return next(v for v in model["templating"]["list"] if v["name"] == "run")
 
@@ -235,18 +233,9 @@ def test_each_run_value_returns_only_that_runs_data(stack, identity, pipeline_va
     values = resolved_values(prom_url, model, chosen=chosen)
     assert values["run"] == identity["run_id"]
     pushed = ("soak_verdict_", "push_time_seconds", "ALERTS")  # pushed (the newer run's gateway) or alerts
-    checked, with_data = 0, 0
-    choosers = {"variable pipeline", "variable run"}  # they list the runs to choose from
-    for query in (q for q in dashboard_queries(model) if q.where not in choosers):
-        for selector in _SELECTOR.findall(substitute(query.expr, values)):
-            answer = run_query(prom_url, f"group by (pipeline, run_id) ({selector})")
-            assert answer["status"] == "success", answer
-            found = [(r["metric"].get("pipeline"), r["metric"].get("run_id")) for r in answer["data"]["result"]]
-            assert set(found) <= {(identity["pipeline"], identity["run_id"])}, f"{query.where}: {selector}"
-            checked += 1
-            if found:
-                with_data += 1
-            elif not selector.startswith(pushed):
-                raise AssertionError(f"{query.where}: no data for run {identity['run_id']}: {selector}")
-    assert checked > 50 and with_data > 40
+    read = selector_runs(prom_url, model, values)
+    for where, selector, runs in read:
+        assert runs <= {(identity["pipeline"], identity["run_id"])}, f"{where}: {selector} reads {runs}"
+        assert runs or selector.startswith(pushed), f"{where}: no data for run {identity['run_id']}: {selector}"
+    assert len(read) > 50 and len([r for r in read if r[2]]) > 40
     assert not failing_queries(prom_url, model, chosen=chosen, require_data=identity is NEWER)

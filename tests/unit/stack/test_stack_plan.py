@@ -120,3 +120,14 @@ def test_up_fills_in_the_runs_identity(monkeypatch):
     assert identity() == ("staging", "r8")
     with pytest.raises(SystemExit):
         identity("--pipeline", "no spaces")
+
+
+def test_remote_write_takes_comma_separated_urls(monkeypatch, capsys):
+    monkeypatch.delenv("SOAKWATCH_REMOTE_WRITE", raising=False)
+    parse = cli._up_parser("soakwatch up").parse_args
+    assert parse([]).remote_write is None
+    assert parse(["--remote-write", "http://a:8428/api/v1/write, https://b/push"]).remote_write == (
+        "http://a:8428/api/v1/write", "https://b/push")
+    with pytest.raises(SystemExit):
+        parse(["--remote-write", "ftp://x"])
+    assert "--remote-write: must be http(s) URLs, got 'ftp://x'" in capsys.readouterr().err
