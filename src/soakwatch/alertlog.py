@@ -4,7 +4,8 @@ One line per alert per notification, so a run's alert history (both edges:
 firing and resolved) can be read back for the evidence bundle::
 
     {"receivedAt": "2026-01-01T10:02:07.312Z", "receiver": "critical", "status": "firing",
-     "alertname": "SoakSignalsStalled", "severity": "critical",
+     "alertname": "SoakSignalsStalled", "severity": "critical", "pipeline": "demo",
+     "run_id": "20261130T162200Z-3fa9",
      "startsAt": "2026-01-01T10:02:06.5Z", "endsAt": "0001-01-01T00:00:00Z",
      "labels": {...}, "annotations": {...}, "fingerprint": "...", "generatorURL": "..."}
 
@@ -67,6 +68,7 @@ def _record(alert: Any, index: int, receiver: str, received_at: str) -> dict[str
     return {
         "receivedAt": received_at, "receiver": receiver, "status": status,
         "alertname": labels.get("alertname", ""), "severity": labels.get("severity", ""),
+        "pipeline": labels.get("pipeline", ""), "run_id": labels.get("run_id", ""),
         "startsAt": alert.get("startsAt"), "endsAt": alert.get("endsAt"),
         "labels": labels, "annotations": annotations,
         "fingerprint": alert.get("fingerprint", ""), "generatorURL": alert.get("generatorURL", ""),

@@ -1,4 +1,5 @@
-"""Run ids: made (UTC time plus a short random suffix), validated, and carried in SOAK_RUN_ID."""
+"""Run identity: run ids (UTC time plus a short random suffix) and pipeline names, validated, from SOAK_RUN_ID and
+SOAK_PIPELINE."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ RUN_ID_ENV = "SOAK_RUN_ID"
 RUN_ID_FLAG = "--run-id"
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RULE = "must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit"
+PIPELINE_ENV = "SOAK_PIPELINE"
+PIPELINE_FLAG = "--pipeline"
+DEMO_PIPELINE = "demo"  # the pipeline of the demo exporter config
+DEFAULT_PIPELINE = "soak"  # the pipeline of a stack watching its own exporter config, when none is named
 
 
 def new_run_id(now: float | None = None) -> str:
@@ -26,4 +31,11 @@ def check_run_id(value: str | None) -> str:
         return new_run_id()
     if not _RUN_ID.fullmatch(value):
         raise ConfigError(RUN_ID_FLAG, f"{RULE}, got {value!r}")
+    return value
+
+
+def check_pipeline(value: str) -> str:
+    """``value`` when it is a safe pipeline name (the same rule as a run id: a label value and a file name)."""
+    if not _RUN_ID.fullmatch(value):
+        raise ConfigError(PIPELINE_FLAG, f"{RULE}, got {value!r}")
     return value

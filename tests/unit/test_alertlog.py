@@ -21,7 +21,8 @@ FIRING = {
     "alerts": [
         {
             "status": "firing",
-            "labels": {"alertname": "SoakProcessDown", "severity": "critical", "process": "signal"},
+            "labels": {"alertname": "SoakProcessDown", "severity": "critical", "process": "signal",
+                       "pipeline": "dev", "run_id": "20261130T162200Z-3fa9"},
             "annotations": {"summary": "A soak process is down.", "runbook_url": "docs/runbooks/SoakProcessDown.md"},
             "startsAt": "2026-01-01T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
             "generatorURL": "http://127.0.0.1:9090/graph", "fingerprint": "abc123",
@@ -70,13 +71,14 @@ def test_records_carry_status_times_names_labels_and_annotations():
     records = alertlog.records_from_body(json.dumps(FIRING).encode(), "2026-01-01T10:00:01.000Z")
     assert records[0] == {
         "receivedAt": "2026-01-01T10:00:01.000Z", "receiver": "critical", "status": "firing",
-        "alertname": "SoakProcessDown", "severity": "critical",
+        "alertname": "SoakProcessDown", "severity": "critical", "pipeline": "dev", "run_id": "20261130T162200Z-3fa9",
         "startsAt": "2026-01-01T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
         "labels": FIRING["alerts"][0]["labels"], "annotations": FIRING["alerts"][0]["annotations"],
         "fingerprint": "abc123", "generatorURL": "http://127.0.0.1:9090/graph",
     }
     assert records[1]["status"] == "resolved"
     assert records[1]["endsAt"] == "2026-01-01T09:55:00Z"
+    assert (records[1]["pipeline"], records[1]["run_id"]) == ("", "")  # an alert without the labels
 
 
 @pytest.mark.parametrize(

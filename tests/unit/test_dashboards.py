@@ -14,7 +14,7 @@ import yaml
 from soakwatch.dashboards import DASHBOARDS, dashboard_json, panels, render_all
 from soakwatch.dashboards import thresholds as thresholds_module
 from soakwatch.dashboards.cli import main
-from soakwatch.dashboards.panels import SERIES_FILTERS, Filter
+from soakwatch.dashboards.panels import PROCESS, RUN_FILTERS, SERIES_FILTERS, Filter
 from soakwatch.dashboards.queries import dashboard_queries, shows_pushed_results, substitute, variable_values
 from soakwatch.errors import ConfigError
 from soakwatch.verify.criteria import REGISTRY
@@ -109,25 +109,48 @@ def _assert_every_soak_series_filtered(model: dict, filters: tuple) -> None:
 
 def test_every_soak_series_carries_every_run_filter():
     model = _models()["soak-run"]
-    assert [v["name"] for v in model["templating"]["list"]] == ["datasource", "job", "process"]
+    assert [v["name"] for v in model["templating"]["list"]] == ["datasource", "pipeline", "run", "job", "process"]
     _assert_every_soak_series_filtered(model, SERIES_FILTERS)
     process = model["templating"]["list"][-1]
-    assert process["query"] == 'label_values(soak_process_up{job=~"$job"}, process)'
+    assert process["query"] == ('label_values(soak_process_up{pipeline=~"$pipeline", run_id="$run", job=~"$job"}, '
+                                'process)')
+
+
+def test_pipeline_and_run_variables_choose_one_run_newest_first():
+    variables = {v["name"]: v for v in _models()["soak-run"]["templating"]["list"]}
+    pipeline, run = variables["pipeline"], variables["run"]
+    assert pipeline["query"] == 'label_values(up{job=~"soak_.*"}, pipeline)'
+    assert pipeline["multi"] and pipeline["includeAll"] and pipeline["current"]["value"] == "$__all"
+    # chained: only the runs of the chosen pipelines; one run at a time, the first offered (the newest) by default
+    assert run["query"] == 'label_values(up{job=~"soak_.*", pipeline=~"$pipeline"}, run_id)'
+    assert not run["multi"] and not run["includeAll"] and not run.get("current")
+    assert run["sort"] == 2  # alphabetical, descending: run ids start with their UTC start time
+    assert "run" not in variable_values(_models()["soak-run"])  # Grafana takes the first value Prometheus offers
+
+
+def test_alerts_up_and_pushed_series_are_filtered_by_the_run_too():
+    model = _models()["soak-run"]
+    run_matchers = [f.matcher for f in RUN_FILTERS]
+    assert run_matchers == ['pipeline=~"$pipeline"', 'run_id="$run"']
+    for annotation in model["annotations"]["list"]:
+        assert all(m in annotation["expr"] for m in run_matchers), annotation["name"]
+        assert "pipeline" in annotation["tagKeys"] and "run_id" in annotation["tagKeys"]
+    exprs = [t["expr"] for p in _panels(model).values() for t in p["targets"]]
+    for metric in ("ALERTS{", "up{", "push_time_seconds{"):
+        found = [e for e in exprs if metric in e]
+        assert found and all(all(m in e for m in run_matchers) for e in found), metric
 
 
 def test_a_new_run_filter_is_one_entry_in_series_filters(monkeypatch):
-    # what the multi-run issue will do: pipeline and run_id variables that every soak series is filtered by
-    pipeline = Filter("pipeline", "Pipeline", "soak_exporter_info")
-    run_id = Filter("run_id", "Run", "soak_exporter_info")
-    monkeypatch.setattr(panels, "SERIES_FILTERS", (pipeline, run_id, *SERIES_FILTERS))
+    extra = Filter("region", "Region", "up", ('job=~"soak_.*"',))
+    monkeypatch.setattr(panels, "SERIES_FILTERS", (*SERIES_FILTERS, extra))
     model = json.loads(dashboard_json(DASHBOARDS["soak-run"]))
     variables = {v["name"]: v.get("query") for v in model["templating"]["list"]}
-    assert list(variables) == ["datasource", "pipeline", "run_id", "job", "process"]
-    assert variables["run_id"] == 'label_values(soak_exporter_info{pipeline=~"$pipeline"}, run_id)'
-    assert variables["process"] == ('label_values(soak_process_up{pipeline=~"$pipeline", run_id=~"$run_id", '
-                                    'job=~"$job"}, process)')
-    _assert_every_soak_series_filtered(model, (pipeline, run_id, *SERIES_FILTERS))
-    assert variable_values(model)["run_id"] == ".*"
+    assert list(variables) == ["datasource", "pipeline", "run", "job", "region", "process"]
+    assert variables["region"] == ('label_values(up{job=~"soak_.*", pipeline=~"$pipeline", run_id="$run", '
+                                   'job=~"$job"}, region)')
+    _assert_every_soak_series_filtered(model, (*SERIES_FILTERS, extra))
+    assert variable_values(model)["region"] == ".*"
 
 
 # --- thresholds: prometheus/thresholds.yml and the criteria --------------------------------------------------------
@@ -235,8 +258,10 @@ def test_panel_windows_are_the_alerts_recording_rules_windows():
 
 def _unfiltered(expr: str) -> str:
     """``expr`` without the dashboard filters (``name=~"$name"``) and with Grafana's range as ``$window``."""
+    filters = {f.matcher for f in (*SERIES_FILTERS, PROCESS)}
+
     def strip(match: re.Match[str]) -> str:
-        kept = [m for m in match.group(1).split(", ") if not re.fullmatch(r'(\w+)=~"\$\1"', m)]
+        kept = [m for m in match.group(1).split(", ") if m not in filters]
         return "{" + ", ".join(kept) + "}" if kept else ""
 
     return re.sub(r"\{([^}]*)\}", strip, expr).replace("$__range", "$window")
@@ -291,8 +316,14 @@ def test_a_missing_or_bad_threshold_is_named(tmp_path, monkeypatch, capsys):
 def test_alert_panels_count_every_critical_soak_alert_and_warnings_apart():
     panels = _panels(_models()["soak-run"])
     critical = panels["Critical alerts firing"]["targets"][0]["expr"]
-    selector = re.search(r"ALERTS\{[^}]*\}", REGISTRY["no_critical_alerts"].check("firing").query)
-    assert selector and critical == f"count({selector.group(0)}) or vector(0)"
+    selector = re.search(r"ALERTS\{([^}]*)\}", REGISTRY["no_critical_alerts"].check("firing").query)
+    shown = re.fullmatch(r"count\(ALERTS\{([^}]*)\}\) or vector\(0\)", critical)
+    assert selector and shown
+    # the criterion's matchers, and the run's (the criterion gets the run from verify-soak's selector)
+    run_matchers = {f.matcher for f in RUN_FILTERS}
+    matchers = {m.strip() for m in shown.group(1).split(",")}
+    assert matchers - run_matchers == {m.strip() for m in selector.group(1).split(",")} - run_matchers
+    assert run_matchers <= matchers
     warning = panels["Warning alerts firing"]["targets"][0]["expr"]
     assert warning == critical.replace('severity="critical"', 'severity="warning"')
     assert "SoakSignalsStalled" not in critical  # not a list of names: every critical Soak* alert counts

@@ -34,8 +34,9 @@ def _label_alert_annotations(model: dict[str, Any]) -> dict[str, Any]:
     """Title and tags of ALERTS annotations from the alert's labels (fields the SDK's model does not carry)."""
     for annotation in model.get("annotations", {}).get("list", []):
         if annotation.get("expr", "").startswith("ALERTS{"):
-            annotation.update(titleFormat="{{alertname}}", tagKeys="severity,process", useValueForTime=False,
-                              textFormat="{{alertname}} ({{severity}}) {{process}}", step="15s")
+            annotation.update(titleFormat="{{alertname}}", tagKeys="severity,pipeline,run_id,process",
+                              useValueForTime=False, step="15s",
+                              textFormat="{{alertname}} ({{severity}}) {{pipeline}} {{run_id}} {{process}}")
     return model
 
 

@@ -2,9 +2,9 @@
 
 Every panel, target, variable and annotation refers to the datasource through
 the ``datasource`` template variable, so a dashboard imported into any Grafana
-uses that Grafana's Prometheus. The filter variables (``job``, ``process``) live
-here too: ``selector()`` puts them into every soak_ series, so a new filter
-(``pipeline``, ``run_id``) is one more entry in ``SERIES_FILTERS``.
+uses that Grafana's Prometheus. The filter variables (``pipeline``, ``run``,
+``job``, ``process``) live here too: ``selector()`` puts them into every soak_
+series, so a new filter is one more entry in ``SERIES_FILTERS``.
 """
 
 from __future__ import annotations
@@ -32,32 +32,49 @@ Steps = Sequence[tuple[float | None, str]]
 
 @dataclass(frozen=True)
 class Filter:
-    """A multi-select query variable and the label matcher it puts into selectors (All matches every value)."""
+    """A query variable and the label matcher it puts into selectors: multi-select with All (matches every value),
+    or ``single``: one value, the first offered by default (no All), matched exactly."""
 
     name: str
     label: str
-    values_of: str  # the metric whose `name` label values the variable offers ...
+    values_of: str  # the metric whose label values the variable offers ...
     fixed: tuple[str, ...] = ()  # ... narrowed by these matchers
+    key: str = ""  # the label (default: the variable's name)
+    single: bool = False
+    newest_first: bool = False  # values sorted descending (run ids start with their UTC start time)
+
+    @property
+    def label_name(self) -> str:
+        return self.key or self.name
 
     @property
     def matcher(self) -> str:
-        return f'{self.name}=~"${self.name}"'
+        return f'{self.label_name}="${self.name}"' if self.single else f'{self.label_name}=~"${self.name}"'
 
     def variable(self, *narrowed_by: Filter) -> dash_b.QueryVariable:
         """The variable; its values narrowed by the current values of ``narrowed_by``."""
         source = selector(self.values_of, *narrowed_by, fixed=self.fixed)
-        return (
-            dash_b.QueryVariable(self.name).label(self.label).query(f"label_values({source}, {self.name})")
-            .datasource(DS).refresh(dashboard.VariableRefresh.ON_TIME_RANGE_CHANGED).multi(True).include_all(True)
-            .all_value(".*").sort(dashboard.VariableSort.ALPHABETICAL_ASC)
-            .current(dashboard.VariableOption(selected=True, text="All", value="$__all"))
+        sort = dashboard.VariableSort
+        order = sort.ALPHABETICAL_DESC if self.newest_first else sort.ALPHABETICAL_ASC
+        variable = (
+            dash_b.QueryVariable(self.name).label(self.label).query(f"label_values({source}, {self.label_name})")
+            .datasource(DS).refresh(dashboard.VariableRefresh.ON_TIME_RANGE_CHANGED).sort(order)
         )
+        if self.single:
+            return variable.multi(False).include_all(False)
+        return variable.multi(True).include_all(True).all_value(".*").current(
+            dashboard.VariableOption(selected=True, text="All", value="$__all"))
 
 
-JOB = Filter("job", "Job", "up", ('job=~"soak_.*"',))
+_SCRAPED = ('job=~"soak_.*"',)  # the soak jobs' `up`: every scraped soak target, with its target labels
+PIPELINE = Filter("pipeline", "Pipeline", "up", _SCRAPED)
+RUN = Filter("run", "Run", "up", _SCRAPED, key="run_id", single=True, newest_first=True)
+JOB = Filter("job", "Job", "up", _SCRAPED)
 PROCESS = Filter("process", "Process", "soak_process_up")
-# The filters every soak_ series of a run carries (the multi-run issue adds pipeline and run_id here).
-SERIES_FILTERS: tuple[Filter, ...] = (JOB,)
+# The run's identity (the target labels `pipeline` and `run_id`): also for ALERTS, `up` and pushed series.
+RUN_FILTERS: tuple[Filter, ...] = (PIPELINE, RUN)
+# The filters every soak_ series of a run carries.
+SERIES_FILTERS: tuple[Filter, ...] = (*RUN_FILTERS, JOB)
 
 
 def chained(*filters: Filter) -> list[dash_b.QueryVariable]:
@@ -203,9 +220,9 @@ def row(title: str) -> dash_b.Row:
     return dash_b.Row(title)
 
 
-def alerts_annotation(name: str, matchers: str, color: str) -> dash_b.AnnotationQuery:
-    """Firing alerts (the ALERTS series) selected by ``matchers`` as annotations."""
+def alerts_annotation(name: str, matchers: Sequence[str], color: str) -> dash_b.AnnotationQuery:
+    """Firing alerts (the ALERTS series) of the shown run selected by ``matchers`` as annotations."""
     return (
         dash_b.AnnotationQuery().name(name).datasource(DS).enable(True).icon_color(color)
-        .expr(f'ALERTS{{alertstate="firing", {matchers}}}')
+        .expr(selector("ALERTS", *RUN_FILTERS, fixed=('alertstate="firing"', *matchers)))
     )

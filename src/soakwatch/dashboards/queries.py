@@ -12,7 +12,11 @@ from typing import Any, NamedTuple
 # Grafana's built-in variables, as a 1 s scrape interval and a short time range give them.
 BUILTINS = {"__rate_interval": "1m", "__range": "1m"}
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
-_LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*\w+\)$")
+_LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*(?P<label>\w+)\)$")
+_DESCENDING = 2  # Grafana's VariableSort alphabetical descending (1: ascending)
+_SELECTOR = re.compile(r'\b[a-zA-Z_:][a-zA-Z0-9_:]*\{(?:[^}"]|"[^"]*")*\}')
+IDENTITY = ("pipeline", "run_id")
+CHOOSERS = ("variable pipeline", "variable run")  # the variables that list the pipelines and runs to choose from
 _NO_PROMQL = ("datasource", "custom")  # variable types whose values are not a Prometheus query
 
 
@@ -49,12 +53,38 @@ def dashboard_queries(model: dict[str, Any], require_data: bool | None = None) -
 
 
 def variable_values(model: dict[str, Any]) -> dict[str, str]:
-    """What Grafana puts in for each variable of ``model`` at its default (All: the variable's allValue)."""
+    """What Grafana puts in for each variable of ``model`` at its default (All: the variable's allValue); a
+    variable without a default (one value, the first offered) is left out: see :func:`resolved_values`."""
     values = dict(BUILTINS)
     for variable in model["templating"]["list"]:
-        current = variable.get("current", {}).get("value")
+        current = (variable.get("current") or {}).get("value")
         current = current[0] if isinstance(current, list) else current
-        values[variable["name"]] = variable.get("allValue", ".*") if current == "$__all" else str(current)
+        if current is not None:
+            values[variable["name"]] = variable.get("allValue", ".*") if current == "$__all" else str(current)
+    return values
+
+
+def variable_options(prometheus_url: str, variable: dict[str, Any], values: dict[str, str],
+                     at: float | None = None) -> list[str]:
+    """The values a query variable offers, in its sort order, given the values of the variables before it."""
+    query = _LABEL_VALUES.match(variable["query"])
+    if not query:
+        raise ValueError(f"variable {variable['name']}: unexpected query {variable['query']!r}")
+    label = query["label"]
+    answer = run_query(prometheus_url, f"group by ({label}) ({substitute(query['selector'], values)})", at)
+    found = {r["metric"][label] for r in answer.get("data", {}).get("result", []) if r["metric"].get(label)}
+    return sorted(found, reverse=variable.get("sort") == _DESCENDING)
+
+
+def resolved_values(prometheus_url: str, model: dict[str, Any], at: float | None = None,
+                    chosen: dict[str, str] | None = None) -> dict[str, str]:
+    """:func:`variable_values` with ``chosen`` values put in, and each variable without a default set as Grafana
+    sets it: to the first value it offers (empty when it offers none)."""
+    values = variable_values(model) | dict(chosen or {})
+    for variable in model["templating"]["list"]:
+        if variable["name"] not in values:
+            options = variable_options(prometheus_url, variable, values, at)
+            values[variable["name"]] = options[0] if options else ""
     return values
 
 
@@ -83,9 +113,10 @@ def run_query(prometheus_url: str, expr: str, at: float | None = None) -> dict[s
 
 
 def failing_queries(prometheus_url: str, model: dict[str, Any], at: float | None = None,
-                    require_data: bool | None = None) -> list[str]:
-    """Each query that errors, or returns nothing where it must show data (at ``at``); empty when all is well."""
-    failures, values = [], variable_values(model)
+                    require_data: bool | None = None, chosen: dict[str, str] | None = None) -> list[str]:
+    """Each query that errors, or returns nothing where it must show data (at ``at``, the variables at their
+    defaults or ``chosen``); empty when all is well."""
+    failures, values = [], resolved_values(prometheus_url, model, at, chosen)
     for query in dashboard_queries(model, require_data):
         answer = run_query(prometheus_url, substitute(query.expr, values), at)
         if answer.get("status") != "success":
@@ -93,3 +124,19 @@ def failing_queries(prometheus_url: str, model: dict[str, Any], at: float | None
         elif query.needs_data and not answer["data"]["result"]:
             failures.append(f"{query.where}: no data  [{query.expr}]")
     return failures
+
+
+def selector_runs(prometheus_url: str, model: dict[str, Any], values: dict[str, str],
+                  at: float | None = None) -> list[tuple[str, str, set[tuple[str, str]]]]:
+    """``(where, selector, {(pipeline, run_id)...})`` for each series selector of each query at ``values``
+    (but those of the variables that list the pipelines and runs): which runs each one reads."""
+    found = []
+    for query in (q for q in dashboard_queries(model) if q.where not in CHOOSERS):
+        for selector in _SELECTOR.findall(substitute(query.expr, values)):
+            answer = run_query(prometheus_url, f"group by ({', '.join(IDENTITY)}) ({selector})", at)
+            if answer.get("status") != "success":
+                raise ValueError(f"{query.where}: {answer.get('error')} [{selector}]")
+            runs = {(r["metric"].get(IDENTITY[0], ""), r["metric"].get(IDENTITY[1], ""))
+                    for r in answer["data"]["result"]}
+            found.append((query.where, selector, runs))
+    return found

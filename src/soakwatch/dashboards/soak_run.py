@@ -16,6 +16,7 @@ from soakwatch.dashboards.panels import (
     BAD,
     NO_STEPS,
     PROCESS,
+    RUN_FILTERS,
     WARN,
     above_is_bad,
     alerts_annotation,
@@ -24,6 +25,7 @@ from soakwatch.dashboards.panels import (
     new_dashboard,
     queries,
     run_variables,
+    selector,
     series,
     stat,
     timeseries,
@@ -42,11 +44,13 @@ TICK_WINDOW = "5m"  # SoakTickParseGapsHigh, SoakTickLatencyHigh: *:ratio_rate5m
 LOW_CONSISTENCY_WINDOW = "1m"  # SoakLowConsistencyHigh: job:soak_signals_low_consistency:ratio_rate1m
 STRONG_RATIO_WINDOW, STRONG_BASELINE_WINDOW = "5m", "1h"  # SoakStrongRatioCollapse: ratio_rate5m vs ratio_rate1h
 MEMORY_GROWTH_WINDOW = "15m"  # the memory_growth criterion's plot: deriv(...[15m]) * 3600
+REPORT_JOB = 'job="soak_report"'  # the pipeline's reporter pushes to the Pushgateway as this job
 EXPORT_RATE_WINDOW = "5m"  # exports once a minute: a 5m rate does not flicker between 0 and 2 per minute
 
-# Firing soak alerts by severity: the critical selector is the no_critical_alerts criterion's.
-CRITICAL_ALERTS = 'ALERTS{alertstate="firing",severity="critical",alertname=~"Soak.*",alertname!="SoakVerdictFailed"}'
-WARNING_ALERTS = 'ALERTS{alertstate="firing",severity="warning",alertname=~"Soak.*",alertname!="SoakVerdictFailed"}'
+# Firing soak alerts of the shown run by severity: the critical selector is the no_critical_alerts criterion's.
+SOAK_ALERTS = ('alertstate="firing"', 'alertname=~"Soak.*"', 'alertname!="SoakVerdictFailed"')
+CRITICAL_ALERTS = selector("ALERTS", *RUN_FILTERS, fixed=(*SOAK_ALERTS, 'severity="critical"'))
+WARNING_ALERTS = selector("ALERTS", *RUN_FILTERS, fixed=(*SOAK_ALERTS, 'severity="warning"'))
 
 Panel = Callable[[Limits], cogbuilder.Builder[dashboard.Panel]]
 
@@ -316,14 +320,16 @@ def export_age(lim: Limits):
         "Seconds since the last export", f"Age of the reporter's last export per backend, and of its last "
         f"Pushgateway push (job soak_report); SoakTimeseriesExportStale fires above {limit:g} s.", "s",
         queries((f"time() - ({last})", "{{backend}}"),
-                ('time() - max(push_time_seconds{job="soak_report"})', "pushgateway push")),
+                (f'time() - max({selector("push_time_seconds", *RUN_FILTERS, fixed=(REPORT_JOB,))})',
+                 "pushgateway push")),
         above_is_bad(limit), width=9)
 
 
 def exporters_up(lim: Limits):
     return timeseries(
         "Exporters up", "Scrape health of the probe, the soak exporter and the Pushgateway.", "short",
-        queries(('up{job=~"soak_probe|soak_exporter|pushgateway"}', "{{job}} {{instance}}")),
+        queries((selector("up", *RUN_FILTERS, fixed=('job=~"soak_probe|soak_exporter|pushgateway"',)),
+                 "{{job}} {{instance}}")),
         below_is_bad(1), width=9)
 
 
@@ -386,8 +392,8 @@ def build(lim: Limits) -> dashboard.Dashboard:
         "One soak run: alerts, tick stream, processes, harvester SLOs, signals, sinks and exports, each against its "
         "alert's or pass criterion's limit. Firing alerts are annotations.")
     board = (
-        board.annotation(alerts_annotation("Critical soak alerts", 'severity="critical", alertname=~"Soak.*"', BAD))
-        .annotation(alerts_annotation("Warning soak alerts", 'severity="warning", alertname=~"Soak.*"', WARN))
+        board.annotation(alerts_annotation("Critical soak alerts", ('severity="critical"', 'alertname=~"Soak.*"'), BAD))
+        .annotation(alerts_annotation("Warning soak alerts", ('severity="warning"', 'alertname=~"Soak.*"'), WARN))
     )
     board = with_variables(board, *run_variables(PROCESS))
     return with_rows(board, [(title, [make(lim) for make in makers]) for title, makers in ROWS]).build()

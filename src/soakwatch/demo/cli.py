@@ -61,7 +61,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
              help="state folder; the demo writes under <state>/demo/ (its pid in <state>/demo/supervisor.pid)")
     env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id",
              help="id of the run (1-64 of A-Z a-z 0-9 . _ -), in the run manifest and the workers' environment; "
-                  "default: the UTC start time and a random suffix, e.g. 20261130T162200Z-3fa9")
+                  "default: the run id of the stack running from --state-dir (the run_id label of its series), "
+                  "else the UTC start time and a random suffix, e.g. 20261130T162200Z-3fa9")
     env_flag(parser, "--pushgateway-url", "--timeseries-url", env="TIMESERIES_URL", default=DEFAULT_URL,
              dest="timeseries_url", help="where the reporter exports (a Pushgateway, or an InfluxDB write URL)")
     env_flag(parser, "--timeseries-type", env="TIMESERIES_TYPE", default="prometheus", choices=TYPES,
@@ -174,6 +175,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch demo")
         return int(exc.code or 0)
     ports = discover.running_ports(args.state_dir)
     _urls_from_stack(args, argv, ports or {})
+    _run_id_from_stack(args, prog)
     try:
         settings = settings_from(args)
         run = DemoRun(settings, connect_options(args), worker_env(args, settings.run_id), Progress(settings.seconds),
@@ -209,6 +211,16 @@ def _urls_from_stack(args: argparse.Namespace, argv: list[str], ports: dict[str,
     gateway = discover.url(ports, "pushgateway")
     if gateway and not discover.given(argv, ["--pushgateway-url", "--timeseries-url"], "TIMESERIES_URL"):
         args.timeseries_url = gateway
+
+
+def _run_id_from_stack(args: argparse.Namespace, prog: str | None) -> None:
+    """The running stack's run id unless a flag or variable chose one (then a note when they differ)."""
+    stack_run = discover.running_identity(args.state_dir).get("run_id")
+    if not args.run_id:
+        args.run_id = stack_run
+    elif stack_run and args.run_id != stack_run:
+        print(f"{prog}: note: run id {args.run_id} differs from the stack's {stack_run}: the series Prometheus "
+              f"scrapes for this run carry run_id={stack_run}", file=sys.stderr)
 
 
 def _print_summary(final: dict[str, Any], path: Path, prometheus_url: str | None) -> None:

@@ -16,7 +16,7 @@ from soakwatch.demo import manifest
 from soakwatch.demo.interrupts import DeferredInterrupts, exit_code
 from soakwatch.errors import ConfigError
 from soakwatch.options import CommandParser, env_flag, env_switch, positive_float
-from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
+from soakwatch.runid import PIPELINE_ENV, PIPELINE_FLAG, RUN_ID_ENV, RUN_ID_FLAG, check_pipeline, check_run_id
 from soakwatch.stack import cli as stack_cli
 from soakwatch.stack import state
 from soakwatch.verify import cli as verify_cli
@@ -40,7 +40,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     env_flag(parser, "--minutes", env="SOAK_DEMO_MINUTES", default=3.0, type=positive_float,
              help="length of the demo run")
     env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id",
-             help="id of the run (1-64 of A-Z a-z 0-9 . _ -); default: the UTC start time and a random suffix")
+             help="id of the run (1-64 of A-Z a-z 0-9 . _ -), also the run_id label of its series; default: the "
+                  "UTC start time and a random suffix")
+    env_flag(parser, PIPELINE_FLAG, env=PIPELINE_ENV,
+             help="pipeline name, the pipeline label of the run's series (soakwatch up --pipeline; default demo)")
     parser.add_argument("--fault", action="append", default=[], metavar="SPEC", help="a demo fault (repeatable)")
     env_flag(parser, "--state-dir", env=state.STATE_DIR_ENV, default=state.DEFAULT_STATE_DIR,
              help="state folder of the stack, the demo and the evidence")
@@ -63,6 +66,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 def _up_argv(args: argparse.Namespace) -> list[str]:
     argv = ["--state-dir", args.state_dir, "--run-id", args.run_id]
     argv += [item for port in state.PORTS for item in (port.flag, str(getattr(args, f"{port.key}_port")))]
+    if args.pipeline:
+        argv += ["--pipeline", args.pipeline]
     if args.config_dir:
         argv += ["--config-dir", args.config_dir]
     if args.scrape_interval:
@@ -114,6 +119,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = "soakwatch quicks
     try:
         args = parser.parse_args(argv)
         args.run_id = check_run_id(args.run_id)
+        args.pipeline = check_pipeline(args.pipeline) if args.pipeline else None
     except SystemExit as exc:
         return int(exc.code or 0)
     except ConfigError as exc:

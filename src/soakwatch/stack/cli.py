@@ -14,7 +14,17 @@ from typing import Any
 
 from soakwatch.errors import ConfigError, SoakwatchError
 from soakwatch.options import CommandParser, env_flag, positive_float
-from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
+from soakwatch.runid import (
+    DEFAULT_PIPELINE,
+    DEMO_PIPELINE,
+    PIPELINE_ENV,
+    PIPELINE_FLAG,
+    RUN_ID_ENV,
+    RUN_ID_FLAG,
+    check_pipeline,
+    check_run_id,
+    new_run_id,
+)
 from soakwatch.stack import render, servers, state
 from soakwatch.stack.probe_settings import probe_argv
 from soakwatch.stack.servers import PortInUseError, Server
@@ -43,10 +53,17 @@ def _up_parser(prog: str) -> argparse.ArgumentParser:
              help="config of `soakwatch export` (a file, or demo); its probe: section sets the probe's "
                   "--subject, --ts-field, --ts-unit and --seq-field")
     env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id", type=_run_id,
-             help="id of the soak run the stack watches; the exporter keeps its totals across a restart only "
-                  "for this run (its state file)")
+             help="id of the soak run the stack watches: the `run_id` label of every soak series, the run id "
+                  "`soakwatch demo` uses, and the exporter keeps its totals across a restart only for this run "
+                  "(its state file); default: a new one (UTC time and a random suffix), shown by `soakwatch status`")
+    env_flag(parser, PIPELINE_FLAG, env=PIPELINE_ENV, type=_pipeline,
+             help=f"name of the pipeline the stack watches: the `pipeline` label of every soak series; default "
+                  f"{DEMO_PIPELINE} with the demo exporter config, else {DEFAULT_PIPELINE}")
     parser.add_argument("--with-victoria-metrics", action="store_true",
                         help="also start VictoriaMetrics; Prometheus remote-writes to it")
+    env_flag(parser, "--remote-write", env="SOAKWATCH_REMOTE_WRITE", type=_urls,
+             help="comma-separated remote-write URLs Prometheus also sends every sample to (a central store, "
+                  "e.g. http://vm:8428/api/v1/write); the series keep their pipeline and run_id labels")
     parser.add_argument("--no-probe", dest="probe", action="store_false", help="do not start the probe")
     parser.add_argument("--no-exporter", dest="exporter", action="store_false", help="do not start the exporter")
     parser.add_argument("--no-alert-log", dest="alert_log", action="store_false",
@@ -66,6 +83,31 @@ def _run_id(text: str) -> str:
         return check_run_id(text)
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(exc.rule) from None
+
+
+def _pipeline(text: str) -> str:
+    """argparse type: a pipeline name by the rule of soakwatch.runid (an empty value means the default)."""
+    if not text:
+        return ""
+    try:
+        return check_pipeline(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.rule) from None
+
+
+def _identity(args: argparse.Namespace) -> None:
+    """Fill in the run's identity: a new run id, and the pipeline by the exporter config, when not given."""
+    args.run_id = args.run_id or new_run_id()
+    args.pipeline = args.pipeline or (DEMO_PIPELINE if args.exporter_config == "demo" else DEFAULT_PIPELINE)
+
+
+def _urls(text: str) -> tuple[str, ...]:
+    """argparse type: comma-separated http(s) URLs."""
+    urls = tuple(u.strip() for u in text.split(",") if u.strip())
+    bad = [u for u in urls if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", u)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"must be http(s) URLs, got {bad[0]!r}")
+    return urls
 
 
 def _prom_duration(text: str) -> str:
@@ -181,16 +223,19 @@ def up(argv: Sequence[str] | None = None, prog: str = "soakwatch up") -> int:
 
 
 def _up(args: argparse.Namespace, state_dir: Path) -> int:
+    _identity(args)
     listening, ports = _ports(args)
     _check_ports(listening)
     config_dir = render.find_config_dir(args.config_dir)
     home = state_dir / "stack"
-    remote = [f"http://127.0.0.1:{ports['victoria_metrics']}/api/v1/write"] if args.with_victoria_metrics else []
-    configs = render.render_all(config_dir, home / "config", render.local_targets(ports, remote),
+    local_vm = [f"http://127.0.0.1:{ports['victoria_metrics']}/api/v1/write"] if args.with_victoria_metrics else []
+    remote = [*local_vm, *(args.remote_write or ())]
+    labels = render.identity_labels(args.pipeline, args.run_id)
+    configs = render.render_all(config_dir, home / "config", render.local_targets(ports, remote, labels),
                                 interval=args.scrape_interval)
     plan = _plan(args, ports, home, configs)
     record: dict[str, Any] = {"config_dir": str(config_dir), "ports": listening, "components": [],
-                              "started_at": time.time()}
+                              "started_at": time.time(), **labels}
     try:
         _start_all(plan, record, state_dir, args.timeout)
     except BaseException:  # also Ctrl-C: never leave half a stack behind
@@ -202,11 +247,16 @@ def _up(args: argparse.Namespace, state_dir: Path) -> int:
 
 
 def _print_up(record: dict[str, Any], state_dir: Path) -> None:
-    print(f"soakwatch: stack ready (state {state_dir})")
+    print(f"soakwatch: stack ready (state {state_dir}); {_identity_text(record)}")
     for comp in record["components"]:
         print(f"  {comp['name']:<17} {_display_url(comp)}")
     print(GRAFANA_NOTE.format(prometheus=f"http://127.0.0.1:{record['ports']['prometheus']}"))
     print(f"stop it with: soakwatch down --state-dir {state_dir}")
+
+
+def _identity_text(record: dict[str, Any]) -> str:
+    """``pipeline demo, run 20261130T162200Z-3fa9``: the labels of the stack's soak series."""
+    return f"pipeline {record.get('pipeline', '-')}, run {record.get('run_id', '-')}"
 
 
 def _display_url(comp: dict[str, Any]) -> str:
@@ -247,9 +297,10 @@ def status(argv: Sequence[str] | None = None, prog: str = "soakwatch status") ->
     rows = [{"name": c["name"], "pid": c["pid"], "health": _health(c), "url": _display_url(c), "log": c["log"]}
             for c in record["components"]]
     if args.json:
-        print(json.dumps({"state_dir": str(state_dir), "components": rows}, sort_keys=True))
+        print(json.dumps({"state_dir": str(state_dir), "components": rows, "pipeline": record.get("pipeline"),
+                          "run_id": record.get("run_id")}, sort_keys=True))
     else:
-        print(f"soakwatch: stack in {state_dir}")
+        print(f"soakwatch: stack in {state_dir}; {_identity_text(record)}")
         for row in rows:
             print(f"  {row['name']:<17} {row['health']:<10} pid {row['pid']:<8} {row['url']}")
     return 0 if all(row["health"] == "ready" for row in rows) else 1

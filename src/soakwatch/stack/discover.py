@@ -1,10 +1,11 @@
-"""Where a running local stack listens, read from its state folder, so commands after `soakwatch up` find it."""
+"""Where a running local stack listens and which run it labels (its state folder), for commands after `up`."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from soakwatch.options import flag_given
 from soakwatch.stack import state
@@ -12,12 +13,24 @@ from soakwatch.stack import state
 _SCHEMES = {"nats": "nats"}
 
 
-def running_ports(state_dir: Path | str) -> dict[str, int] | None:
-    """The ports of the stack started from ``state_dir`` while any part of it runs; None otherwise."""
+def _running(state_dir: Path | str) -> dict[str, Any] | None:
+    """stack.json of the stack started from ``state_dir`` while any part of it runs; None otherwise."""
     record = state.read_state(Path(state_dir).resolve())
     if record is None or not any(state.is_running(c["pid"], c["create_time"]) for c in record["components"]):
         return None
-    return {str(key): int(port) for key, port in record.get("ports", {}).items()}
+    return record
+
+
+def running_ports(state_dir: Path | str) -> dict[str, int] | None:
+    """The ports of the stack started from ``state_dir`` while any part of it runs; None otherwise."""
+    record = _running(state_dir)
+    return None if record is None else {str(key): int(port) for key, port in record.get("ports", {}).items()}
+
+
+def running_identity(state_dir: Path | str) -> dict[str, str]:
+    """``pipeline`` and ``run_id`` of the running stack (its target labels); empty when none runs or it has none."""
+    record = _running(state_dir) or {}
+    return {key: str(record[key]) for key in ("pipeline", "run_id") if record.get(key)}
 
 
 def url(ports: dict[str, int], key: str) -> str | None:

@@ -6,6 +6,8 @@ the chosen ports; docker-compose renders them for its service names. Only
 addresses change: scrape targets per job, the Alertmanager target, rule and
 template paths (made absolute), and the webhook URLs (from
 ``SOAK_WEBHOOK_<RECEIVER>_URL`` when set, else pointed at the alert log).
+The soak jobs also get the run's identity as target labels (``pipeline`` and
+``run_id``), so every soak series carries them, also through remote_write.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ import yaml
 
 from soakwatch.errors import ConfigError
 from soakwatch.options import CommandParser, env_flag
+from soakwatch.runid import (
+    DEMO_PIPELINE,
+    PIPELINE_ENV,
+    PIPELINE_FLAG,
+    RUN_ID_ENV,
+    RUN_ID_FLAG,
+    check_pipeline,
+    check_run_id,
+)
 from soakwatch.stack.state import PORTS
 
 PROMETHEUS_CONFIG = Path("prometheus") / "prometheus.yml"
@@ -29,6 +40,12 @@ ALERTMANAGER_CONFIG = Path("alerting") / "alertmanager.yml"
 CONFIG_DIR_ENV = "SOAKWATCH_CONFIG_DIR"
 DEFAULT_ALERT_LOG = "127.0.0.1:9096"  # where the checked-in webhook URLs point
 _CHECKOUT = Path(__file__).resolve().parents[3]  # src/soakwatch/stack/render.py -> repository root
+SOAK_JOBS = ("soak_probe", "soak_exporter", "pushgateway")  # the jobs whose series get the run's identity
+
+
+def identity_labels(pipeline: str, run_id: str) -> dict[str, str]:
+    """The target labels of one soak run: ``pipeline`` and ``run_id``."""
+    return {"pipeline": pipeline, "run_id": run_id}
 
 
 @dataclass(frozen=True)
@@ -41,9 +58,11 @@ class Targets:
     remote_write: Sequence[str] = field(default_factory=tuple)  # URLs, e.g. VictoriaMetrics /api/v1/write
     # default address (127.0.0.1:<default port>) -> address, for the targets of any other job
     addresses: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)  # target labels of the SOAK_JOBS (identity_labels)
 
 
-def local_targets(ports: Mapping[str, int], remote_write: Sequence[str] = ()) -> Targets:
+def local_targets(ports: Mapping[str, int], remote_write: Sequence[str] = (),
+                  labels: Mapping[str, str] | None = None) -> Targets:
     """Targets of the local stack on 127.0.0.1 (``ports`` keyed like :data:`soakwatch.stack.state.PORTS`)."""
     jobs = {"prometheus": "prometheus", "pushgateway": "pushgateway", "soak_probe": "probe",
             "soak_exporter": "exporter"}
@@ -54,6 +73,7 @@ def local_targets(ports: Mapping[str, int], remote_write: Sequence[str] = ()) ->
         remote_write=tuple(remote_write),
         addresses={f"127.0.0.1:{port.default}": f"127.0.0.1:{ports[port.key]}" for port in PORTS
                    if port.key in ports},
+        labels=dict(labels or {}),
     )
 
 
@@ -61,7 +81,7 @@ _COMPOSE_HOSTS = {"nats": "nats", "nats_monitor": "nats", "prometheus": "localho
                   "pushgateway": "pushgateway", "probe": "probe", "exporter": "exporter", "alert_log": "alert-log"}
 
 
-def compose_targets() -> Targets:
+def compose_targets(labels: Mapping[str, str] | None = None) -> Targets:
     """Targets inside docker-compose.yml: the service names on the default ports."""
     default = {port.key: port.default for port in PORTS}
     return Targets(
@@ -70,6 +90,7 @@ def compose_targets() -> Targets:
         alertmanager="alertmanager:9093",
         alert_log="alert-log:9096",
         addresses={f"127.0.0.1:{default[key]}": f"{host}:{default[key]}" for key, host in _COMPOSE_HOSTS.items()},
+        labels=dict(labels or {}),
     )
 
 
@@ -123,7 +144,8 @@ def render_prometheus(config: Mapping[str, Any], targets: Targets, base: Path,
 
 
 def _retarget_job(job: Mapping[str, Any], targets: Targets) -> dict[str, Any]:
-    """A job of ours gets its one target; any other job keeps its targets, moved if they use a default port."""
+    """A job of ours gets its one target (a soak job also the run's labels, over any of the file's); any other job
+    keeps its targets, moved if they use a default port."""
     name = str(job.get("job_name"))
     if name not in targets.jobs:
         statics = [{**static, "targets": [targets.addresses.get(t, t) for t in static.get("targets") or []]}
@@ -132,6 +154,8 @@ def _retarget_job(job: Mapping[str, Any], targets: Targets) -> dict[str, Any]:
     labels: dict[str, Any] = {}
     for static in job.get("static_configs") or []:
         labels.update(static.get("labels") or {})
+    if name in SOAK_JOBS:
+        labels.update(targets.labels)
     static_config: dict[str, Any] = {"targets": [targets.jobs[name]]}
     if labels:
         static_config["labels"] = labels
@@ -206,18 +230,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch render-config
              help="compose service names, or 127.0.0.1 with the default ports")
     env_flag(parser, "--out", env="SOAKWATCH_RENDER_OUT", type=Path,
              help="folder to write prometheus.yml and alertmanager.yml (required)")
+    env_flag(parser, PIPELINE_FLAG, env=PIPELINE_ENV, default=DEMO_PIPELINE,
+             help="pipeline name, the `pipeline` target label of the soak jobs (1-64 of A-Z a-z 0-9 . _ -)")
+    env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id",
+             help="run id, the `run_id` target label of the soak jobs; default: a new one (UTC time and a suffix)")
     args = parser.parse_args(argv)
     if args.out is None:
         parser.error("--out is required (or SOAKWATCH_RENDER_OUT)")
     try:
         config_dir = find_config_dir(args.config_dir)
-        targets = compose_targets() if args.hosts == "compose" else local_targets(_default_ports())
+        labels = identity_labels(check_pipeline(args.pipeline), check_run_id(args.run_id))
+        targets = compose_targets(labels) if args.hosts == "compose" else local_targets(_default_ports(), (), labels)
         written = render_all(config_dir, args.out, targets)
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     for path in written.values():
         print(f"wrote {path}")
+    print(f"pipeline {labels['pipeline']}, run {labels['run_id']}")
     return 0
 
 

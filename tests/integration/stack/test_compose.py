@@ -136,6 +136,37 @@ def test_prometheus_sees_the_same_rules_as_the_local_stack(compose, compose_root
     assert re.search(rf"SUCCESS: {len(locally)} rule files found", result.stdout), result.stdout
 
 
+def test_the_run_identity_comes_from_the_environment_into_every_soak_scrape_job(compose_root, tmp_path, monkeypatch):
+    """SOAK_PIPELINE and SOAK_RUN_ID reach the renderer, the demo and the exporter; the rendered soak jobs carry them
+    as target labels and the config passes promtool."""
+    monkeypatch.delenv("SOAK_PIPELINE", raising=False)
+    monkeypatch.delenv("SOAK_RUN_ID", raising=False)
+    defaults = yaml.safe_load(_compose(compose_root, "config").stdout)["services"]["config"]["environment"]
+    assert (defaults["SOAK_PIPELINE"], defaults["SOAK_RUN_ID"]) == ("demo", "compose")
+    monkeypatch.setenv("SOAK_PIPELINE", "nightly")
+    monkeypatch.setenv("SOAK_RUN_ID", "20261130T162200Z-3fa9")
+    result = _compose(compose_root, "--profile", "demo", "config")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    identity = {"SOAK_PIPELINE": "nightly", "SOAK_RUN_ID": "20261130T162200Z-3fa9"}
+    for name in ("config", "demo", "exporter"):
+        assert {k: services[name]["environment"].get(k) for k in identity} == identity, name
+    config = services["config"]
+    monkeypatch.setenv(render.CONFIG_DIR_ENV, str(compose_root))
+    argv = config["command"][2:]
+    argv[argv.index("--out") + 1] = str(tmp_path / "rendered")
+    assert render.main(argv) == 0
+    prom = yaml.safe_load((tmp_path / "rendered" / "prometheus.yml").read_text())
+    labels = {j["job_name"]: j["static_configs"][0].get("labels") for j in prom["scrape_configs"]}
+    expected = {"pipeline": "nightly", "run_id": "20261130T162200Z-3fa9"}
+    assert labels["soak_probe"] == labels["soak_exporter"] == labels["pushgateway"] == expected
+    assert not labels["prometheus"] and "external_labels" not in prom.get("global", {})
+    rendered = tmp_path / "rendered" / "prometheus.yml"
+    result = subprocess.run([servers.find_binary("promtool"), "check", "config", "--syntax-only", str(rendered)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_alertmanager_config_passes_amtool(compose, tmp_path):
     service = compose["services"]["alertmanager"]
     fs = _as_seen_by("alertmanager", compose, tmp_path)

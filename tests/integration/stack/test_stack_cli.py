@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -82,6 +84,36 @@ def _remote_written_jobs(vm_url: str, timeout: float = 30.0) -> set[str]:
         time.sleep(0.5)
 
 
+def _remote_written_identity(vm_url: str, timeout: float = 30.0) -> dict[str, tuple[str, str]]:
+    """job -> (pipeline, run_id) of the `up` series that reached VictoriaMetrics, once the soak jobs have."""
+    deadline = time.monotonic() + timeout
+    while True:
+        urllib.request.urlopen(f"{vm_url}/internal/force_flush", timeout=5).close()
+        result = _get_json(f"{vm_url}/api/v1/query?query=up")["data"]["result"]
+        found = {s["metric"].get("job", ""): (s["metric"].get("pipeline", ""), s["metric"].get("run_id", ""))
+                 for s in result}
+        if {"soak_probe", "pushgateway"} <= found.keys() or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+def _pushed_identity(prom_url: str, gateway_url: str, timeout: float = 15.0) -> dict[str, dict[str, str]]:
+    """Push one series with its own run_id and one without; metric name -> its labels as Prometheus scraped them."""
+    from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+
+    registry = CollectorRegistry()
+    Gauge("soak_test_own_run", "has its own run_id", ["run_id"], registry=registry).labels("pushed-run").set(1)
+    Gauge("soak_test_no_run", "has no run_id", registry=registry).set(1)
+    push_to_gateway(gateway_url, job="soak_report", registry=registry, timeout=5)
+    deadline = time.monotonic() + timeout
+    while True:
+        query = urllib.parse.quote('{__name__=~"soak_test_own_run|soak_test_no_run"}')
+        result = _get_json(f"{prom_url}/api/v1/query?query={query}")["data"]["result"]
+        if len(result) == 2 or time.monotonic() > deadline:
+            return {s["metric"]["__name__"]: s["metric"] for s in result}
+        time.sleep(0.2)
+
+
 def _gone(pid: int, create_time: float) -> bool:
     return not state.is_running(pid, create_time)
 
@@ -90,7 +122,7 @@ def test_up_status_down_leaves_nothing_running(tmp_path, config_dir, port_flags)
     state_dir = tmp_path / "state"
     base = ["--state-dir", str(state_dir)]
     up = _soakwatch("up", *base, "--config-dir", str(config_dir), *port_flags, "--with-victoria-metrics",
-                    *_optional_commands())
+                    "--pipeline", "nightly", "--scrape-interval", "1s", *_optional_commands())
     try:
         assert up.returncode == 0, up.stderr
         prom_url = f"http://127.0.0.1:{_flag(port_flags, '--prometheus-port')}"
@@ -101,10 +133,15 @@ def test_up_status_down_leaves_nothing_running(tmp_path, config_dir, port_flags)
         names = [c["name"] for c in record["components"]]
         assert names[:3] == ["nats-server", "pushgateway", "alertmanager"] and "prometheus" in names
         assert "victoria-metrics" in names
+        run_id = record["run_id"]  # made by `up`: UTC start time and a suffix
+        assert record["pipeline"] == "nightly" and re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{4}", run_id), record
+        assert f"pipeline nightly, run {run_id}" in up.stdout
 
         status = _soakwatch("status", *base, "--json")
         assert status.returncode == 0, status.stdout
         assert {row["health"] for row in json.loads(status.stdout)["components"]} == {"ready"}
+        assert (json.loads(status.stdout)["pipeline"], json.loads(status.stdout)["run_id"]) == ("nightly", run_id)
+        assert f"pipeline nightly, run {run_id}" in _soakwatch("status", *base).stdout
 
         scraped = _scrape_urls(prom_url, {"prometheus", "pushgateway", "soak_probe", "soak_exporter"})
         assert scraped["pushgateway"] == f"http://127.0.0.1:{_flag(port_flags, '--pushgateway-port')}/metrics"
@@ -115,6 +152,14 @@ def test_up_status_down_leaves_nothing_running(tmp_path, config_dir, port_flags)
 
         vm_url = f"http://127.0.0.1:{_flag(port_flags, '--victoria-metrics-port')}"
         assert _remote_written_jobs(vm_url) & set(scraped), "no remote_write from Prometheus to VictoriaMetrics"
+        identity = _remote_written_identity(vm_url)  # target labels survive remote_write
+        assert identity["soak_probe"] == identity["pushgateway"] == ("nightly", run_id), identity
+        assert identity.get("prometheus", ("", "")) == ("", "")  # not a soak job
+        gateway = f"http://127.0.0.1:{_flag(port_flags, '--pushgateway-port')}"
+        pushed = _pushed_identity(prom_url, gateway)  # honor_labels: a pushed run_id wins, a missing one is added
+        assert (pushed["soak_test_own_run"]["run_id"], pushed["soak_test_own_run"]["pipeline"]) == (
+            "pushed-run", "nightly")
+        assert (pushed["soak_test_no_run"]["run_id"], pushed["soak_test_no_run"]["pipeline"]) == (run_id, "nightly")
 
         again = _soakwatch("up", *base, "--config-dir", str(config_dir), *port_flags)
         assert again.returncode == 1 and "already running" in again.stderr
@@ -206,6 +251,8 @@ def test_commands_after_up_find_its_ports_and_every_printed_hint_runs_as_printed
         assert up.returncode == 0, up.stderr
         demo = run([sys.executable, "-m", "soakwatch", "demo", "--minutes", "0.3", "--warmup", "0"])
         assert demo.returncode == 0, demo.stderr
+        stack_run = state.read_state(work / state.DEFAULT_STATE_DIR)["run_id"]  # the run_id label of its series
+        assert f"demo: run {stack_run} " in demo.stdout, demo.stdout  # the demo takes the stack's run id
         hint = next(line for line in demo.stdout.splitlines() if line.startswith("demo: verify with: "))
         verify = shlex.split(hint.removeprefix("demo: verify with: "), comments=True)
         assert verify[0] == "verify-soak" and "--prometheus-url" in verify

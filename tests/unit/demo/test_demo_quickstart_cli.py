@@ -49,6 +49,8 @@ def test_run_ids_are_made_when_not_given_and_validated_when_given(capsys):
             runid.check_run_id(bad)
     assert quickstart.main(["--run-id", "bad id"]) == 2
     assert "soakwatch quickstart: invalid config: --run-id must be" in capsys.readouterr().err
+    assert quickstart.main(["--pipeline", "a/b"]) == 2
+    assert "soakwatch quickstart: invalid config: --pipeline must be" in capsys.readouterr().err
 
 
 def test_quickstart_passes_ports_and_faults_on(tmp_path):
@@ -63,6 +65,10 @@ def test_quickstart_passes_ports_and_faults_on(tmp_path):
     assert demo[demo.index("--pushgateway-url") + 1] == "http://127.0.0.1:19091"
     assert demo[-3:] == ["--fault", "kill:signal@50%", "--rate=7000"]
     assert demo[demo.index("--run-id") + 1] == "r-1"
+    assert up[up.index("--run-id") + 1] == "r-1" and "--pipeline" not in up  # up's default: demo
+    args.pipeline = "nightly"
+    up = quickstart._up_argv(args)
+    assert up[up.index("--pipeline") + 1] == "nightly"
 
 
 def test_scrape_interval_replaces_the_global_intervals(tmp_path):

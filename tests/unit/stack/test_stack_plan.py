@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -120,3 +121,34 @@ def test_each_run_keeps_its_folder_and_latest_points_at_the_newest(tmp_path):
 
 def plan_argv_of(plan, name):
     return plan[name].argv
+
+
+def test_up_fills_in_the_runs_identity(monkeypatch):
+    for name in ("SOAK_RUN_ID", "SOAK_PIPELINE"):
+        monkeypatch.delenv(name, raising=False)
+
+    def identity(*flags: str) -> tuple[str, str]:
+        args = cli._up_parser("soakwatch up").parse_args(list(flags))
+        cli._identity(args)
+        return args.pipeline, args.run_id
+
+    pipeline, run_id = identity()
+    assert pipeline == "demo" and re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{4}", run_id)  # a new id each time
+    assert identity("--exporter-config", "mine.yml")[0] == "soak"
+    assert identity("--pipeline", "nightly", "--run-id", "r7") == ("nightly", "r7")
+    monkeypatch.setenv("SOAK_PIPELINE", "staging")
+    monkeypatch.setenv("SOAK_RUN_ID", "r8")
+    assert identity() == ("staging", "r8")
+    with pytest.raises(SystemExit):
+        identity("--pipeline", "no spaces")
+
+
+def test_remote_write_takes_comma_separated_urls(monkeypatch, capsys):
+    monkeypatch.delenv("SOAKWATCH_REMOTE_WRITE", raising=False)
+    parse = cli._up_parser("soakwatch up").parse_args
+    assert parse([]).remote_write is None
+    assert parse(["--remote-write", "http://a:8428/api/v1/write, https://b/push"]).remote_write == (
+        "http://a:8428/api/v1/write", "https://b/push")
+    with pytest.raises(SystemExit):
+        parse(["--remote-write", "ftp://x"])
+    assert "--remote-write: must be http(s) URLs, got 'ftp://x'" in capsys.readouterr().err

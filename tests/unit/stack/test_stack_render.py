@@ -111,3 +111,27 @@ def test_render_config_command_without_configs_is_a_config_error(tmp_path, capsy
     assert render.main(["--config-dir", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
     assert "invalid config: --config-dir" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_soak_jobs_get_the_runs_identity_as_target_labels():
+    labels = render.identity_labels("dev", "20261130T162200Z-3fa9")
+    out = render.render_prometheus(PROM, render.local_targets(PORTS, (), labels), Path("/cfg"))
+    jobs = {job["job_name"]: job for job in out["scrape_configs"]}
+    assert jobs["soak_probe"]["static_configs"] == [
+        {"targets": ["127.0.0.1:3"], "labels": {"env": "soak", "pipeline": "dev", "run_id": "20261130T162200Z-3fa9"}}]
+    assert jobs["pushgateway"]["static_configs"][0]["labels"] == labels  # honor_labels: pushed labels win
+    assert jobs["someone_else"] == PROM["scrape_configs"][2]  # not a soak job: no identity
+    assert "external_labels" not in out.get("global", {})  # target labels, so remote_write keeps them
+
+
+def test_render_config_takes_the_identity_from_flags_or_the_environment(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SOAK_PIPELINE", "nightly")
+    monkeypatch.setenv("SOAK_RUN_ID", "20261130T162200Z-3fa9")
+    assert render.main(["--config-dir", str(FIXTURES), "--out", str(tmp_path)]) == 0
+    prom = yaml.safe_load((tmp_path / "prometheus.yml").read_text())
+    labels = {j["job_name"]: j["static_configs"][0].get("labels") for j in prom["scrape_configs"]}
+    assert labels["soak_exporter"] == {"pipeline": "nightly", "run_id": "20261130T162200Z-3fa9"}
+    assert labels["prometheus"] is None
+    assert "pipeline nightly, run 20261130T162200Z-3fa9" in capsys.readouterr().out
+    assert render.main(["--config-dir", str(FIXTURES), "--out", str(tmp_path), "--pipeline", "a b"]) == 2
+    assert "--pipeline must be 1-64 characters" in capsys.readouterr().err
