@@ -16,6 +16,7 @@ from soakwatch.errors import ConfigError, SoakwatchError
 from soakwatch.options import CommandParser, env_flag, positive_float
 from soakwatch.runid import RUN_ID_ENV, RUN_ID_FLAG, check_run_id
 from soakwatch.stack import render, servers, state
+from soakwatch.stack.probe_settings import probe_argv
 from soakwatch.stack.servers import PortInUseError, Server
 
 GRAFANA_NOTE = (
@@ -39,7 +40,8 @@ def _up_parser(prog: str) -> argparse.ArgumentParser:
         env_flag(parser, port.flag, env=port.env, default=port.default, type=int, dest=f"{port.key}_port",
                  help=port.help)
     env_flag(parser, "--exporter-config", env="SOAKWATCH_EXPORTER_CONFIG", default="demo",
-             help="config of `soakwatch export` (a file, or demo)")
+             help="config of `soakwatch export` (a file, or demo); its probe: section sets the probe's "
+                  "--subject, --ts-field, --ts-unit and --seq-field")
     env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id", type=_run_id,
              help="id of the soak run the stack watches; the exporter keeps its totals across a restart only "
                   "for this run (its state file)")
@@ -118,7 +120,8 @@ def _soakwatch_commands(args: argparse.Namespace, ports: dict[str, int], home: P
     argv = {
         "alert-log": ["alert-log", "--listen", f"127.0.0.1:{ports['alert_log']}",
                       "--out", str(_alert_log_file(home.parent, args.run_id))],
-        "probe": ["probe", "--nats-url", nats_url, "--web.listen-address", f"127.0.0.1:{ports['probe']}"],
+        "probe": ["probe", "--nats-url", nats_url, "--web.listen-address", f"127.0.0.1:{ports['probe']}",
+                  *(probe_argv(args.exporter_config, env) if args.probe else [])],
         "exporter": ["export", "--config", args.exporter_config, "--nats-url", nats_url,
                      "--web.listen-address", f"127.0.0.1:{ports['exporter']}",
                      *(["--run-id", args.run_id] if args.run_id else [])],

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from soakwatch.errors import ConfigError
+from soakwatch.verify import sources
 from soakwatch.verify.config import Settings
 from soakwatch.verify.criteria.base import WHOLE, Check, Criterion, Measurement, finite
 from soakwatch.verify.promapi import PromClient, PrometheusRejected
@@ -55,6 +56,7 @@ class CriterionResult:
     plot_unit: str
     source: str
     measured: dict[str, dict[str, float]] = field(default_factory=dict)  # every value measured, checks or not
+    data_source: str = ""  # where its data came from (verify.sources), e.g. "health: heartbeats"
 
     @property
     def failed_keys(self) -> list[str]:
@@ -88,6 +90,7 @@ def run(client: PromClient, window: Window, settings: Settings, log: QueryLog, s
         futures = [pool.submit(_evaluate, c, Querier(client, criterion_window(window, settings, c.id), log, c.id),
                                settings) for c in settings.criteria]
         results = [f.result() for f in futures]
+    sources.annotate(results, Querier(client, window, log, sources.OWNER))
     return Verdict(window, client.url, results, strict)
 
 

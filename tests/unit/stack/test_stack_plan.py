@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from soakwatch.errors import ConfigError
 from soakwatch.stack import cli, servers, state
 
 
@@ -27,7 +28,9 @@ def test_every_part_in_start_order_with_its_readiness(tmp_path):
     assert plan["alert-log"].ready_url == "http://127.0.0.1:7003/-/ready"
 
 
-def test_soakwatch_commands_run_with_this_python_and_the_agreed_flags(tmp_path):
+def test_soakwatch_commands_run_with_this_python_and_the_agreed_flags(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("my.yml").write_text("signals: true\n")
     plan = _plan(tmp_path, "--exporter-config", "my.yml")
     prefix = [sys.executable, "-m", "soakwatch"]
     assert plan["probe"].argv == [*prefix, "probe", "--nats-url", "nats://127.0.0.1:7004",
@@ -37,6 +40,24 @@ def test_soakwatch_commands_run_with_this_python_and_the_agreed_flags(tmp_path):
     assert plan["alert-log"].argv == [*prefix, "alert-log", "--listen", "127.0.0.1:7003",
                                       "--out", str(tmp_path / "alerts.jsonl")]
     assert plan["exporter"].env is not None and plan["exporter"].env[state.STATE_DIR_ENV] == str(tmp_path)
+
+
+def test_the_exporter_configs_probe_section_sets_the_probes_tick_flags(tmp_path):
+    config = tmp_path / "soak.yaml"
+    config.write_text("probe:\n  subjects: [app.px.>, app.fx.>]\n  ts_field: t_ms\n  ts_unit: ms\n  seq_field: n\n")
+    argv = plan_argv_of(_plan(tmp_path, "--exporter-config", str(config)), "probe")
+    assert argv[argv.index("--web.listen-address") + 2:] == [
+        "--subject", "app.px.>", "--subject", "app.fx.>", "--ts-field", "t_ms", "--ts-unit", "ms", "--seq-field", "n"]
+    assert "--subject" not in plan_argv_of(_plan(tmp_path), "probe")  # the demo config has no probe section
+
+
+def test_an_unreadable_or_bad_exporter_config_stops_up_before_anything_starts(tmp_path):
+    with pytest.raises(ConfigError, match="--exporter-config must be a readable file"):
+        _plan(tmp_path, "--exporter-config", str(tmp_path / "absent.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("probe:\n  ts_unit: minutes\n")
+    with pytest.raises(ConfigError, match="invalid config: probe.ts_unit must be one of ms, ns, s, us"):
+        _plan(tmp_path, "--exporter-config", str(bad))
 
 
 def test_the_run_id_reaches_the_exporter(tmp_path, monkeypatch, capsys):

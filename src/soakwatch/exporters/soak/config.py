@@ -13,16 +13,21 @@ import yaml
 
 from soakwatch import contract
 from soakwatch.errors import ConfigError
+from soakwatch.exporters.probe.ticks import TS_UNITS
 from soakwatch.exporters.shared.envexpand import expand_tree
+from soakwatch.exporters.shared.fieldmap import FieldMap, parse_fieldmap
 from soakwatch.exporters.soak.procscope import PROCESS_PLACEHOLDER, ProcessScope
 
 __all__ = [
-    "ExporterConfig", "ExportsConfig", "HealthConfig", "HttpHealthConfig", "ManifestConfig", "ProcessMatch",
-    "ProcessScope",
+    "ExporterConfig", "ExportsConfig", "HealthConfig", "HttpHealthConfig", "ManifestConfig", "ProbeConfig",
+    "ProcessMatch", "ProcessScope",
     "ProcessesConfig", "SinksConfig", "SubjectConfig", "demo_config_path", "load_config", "parse_config",
 ]
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+HEALTH_SOURCES = ("heartbeats", "http", "liveness")
+SIGNAL_SOURCES = ("nats", "jsonl")
+HARVESTER_SOURCES = ("nats", "manifest")
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,17 @@ class HealthConfig:
     missing_after: float = 3.0
     subject_prefix: str = contract.HEALTH_SUBJECT_PREFIX
     http: tuple[HttpHealthConfig, ...] = ()
+    source: str = "heartbeats"  # heartbeats (with the http list), http (only it), liveness (processes up)
+    mapping: FieldMap = field(default_factory=FieldMap)
 
 
 @dataclass(frozen=True)
 class SubjectConfig:
-    """A collector fed by one NATS subject (harvester stats, signals, export events)."""
+    """A collector fed by one NATS subject (harvester stats, signals, export events), or by ``source``."""
 
     subject: str
+    source: str = "nats"
+    mapping: FieldMap = field(default_factory=FieldMap)
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,24 @@ class ManifestConfig:
 
 
 @dataclass(frozen=True)
+class ProbeConfig:
+    """The tick probe's settings (``soakwatch up --exporter-config`` passes them on; the exporter ignores them)."""
+
+    subjects: tuple[str, ...] = ()
+    ts_field: str | None = None
+    ts_unit: str | None = None
+    seq_field: str | None = None
+
+    def argv(self) -> list[str]:
+        """The probe's flags for these settings."""
+        args = [arg for subject in self.subjects for arg in ("--subject", subject)]
+        for flag, value in (("--ts-field", self.ts_field), ("--ts-unit", self.ts_unit),
+                            ("--seq-field", self.seq_field)):
+            args += [flag, value] if value else []
+        return args
+
+
+@dataclass(frozen=True)
 class ExporterConfig:
     listen_address: str | None = None
     nats_url: str | None = None
@@ -97,12 +124,15 @@ class ExporterConfig:
     exports: ExportsConfig | None = None
     sinks: SinksConfig | None = None
     manifest: ManifestConfig | None = None
+    probe: ProbeConfig | None = None
     state_file: Path | None = None
     run_id: str | None = None
     source: str = field(default="<dict>", compare=False)
 
     def needs_nats(self) -> bool:
-        return any((self.health, self.harvester, self.signals, self.exports))
+        nats_health = self.health is not None and self.health.source == "heartbeats"
+        return nats_health or any(c is not None and c.source == "nats"
+                                  for c in (self.harvester, self.signals, self.exports))
 
 
 class _Section:
@@ -240,18 +270,35 @@ def _health(sec: _Section, default_processes: tuple[str, ...]) -> HealthConfig:
     http = sec.get("http", [])
     if not isinstance(http, list):
         raise ConfigError(f"{sec.path}.http", "must be a list of {process, url} endpoints")
+    source = _source(sec, HEALTH_SOURCES)
+    endpoints = tuple(_http_health(item, f"{sec.path}.http[{i}]", interval) for i, item in enumerate(http))
+    if source == "http" and not endpoints:
+        raise ConfigError(f"{sec.path}.source", "http needs a non-empty health.http list")
+    names = tuple(e.process for e in endpoints) if source == "http" else processes
     config = HealthConfig(
-        processes=tuple(_label(p, f"{sec.path}.processes") for p in processes), interval=interval,
+        processes=tuple(dict.fromkeys(_label(p, f"{sec.path}.processes") for p in names)), interval=interval,
         missing_after=sec.number("missing_after", 3.0),
         subject_prefix=sec.string("subject_prefix", contract.HEALTH_SUBJECT_PREFIX) or "",
-        http=tuple(_http_health(item, f"{sec.path}.http[{i}]", interval) for i, item in enumerate(http)),
+        http=endpoints, source=source, mapping=_fieldmap(sec, "health"),
     )
     sec.done()
     return config
 
 
-def _subject(sec: _Section, default: str) -> SubjectConfig:
-    config = SubjectConfig(subject=sec.string("subject", default) or default)
+def _source(sec: _Section, allowed: tuple[str, ...]) -> str:
+    source = sec.get("source", allowed[0])
+    if source not in allowed:
+        raise ConfigError(f"{sec.path}.source", f"must be one of {', '.join(allowed)}, got {source!r}")
+    return str(source)
+
+
+def _fieldmap(sec: _Section, kind: str) -> FieldMap:
+    return parse_fieldmap(kind, sec.get("fields"), sec.get("values"), sec.path)
+
+
+def _subject(sec: _Section, default: str, kind: str, sources: tuple[str, ...]) -> SubjectConfig:
+    config = SubjectConfig(subject=sec.string("subject", default) or default, source=_source(sec, sources),
+                           mapping=_fieldmap(sec, kind))
     sec.done()
     return config
 
@@ -294,14 +341,47 @@ def parse_config(data: Any, source: str = "<dict>", environ: Mapping[str, str] |
     config = ExporterConfig(
         listen_address=listen, nats_url=nats_url, processes=processes,
         health=_health(health, tuple(processes.match) if processes else contract.PROCESSES) if health else None,
-        harvester=_optional(root, "harvester", contract.HARVESTER_STATS_SUBJECT),
-        signals=_optional(root, "signals", contract.SIGNAL_SUBJECT),
+        harvester=_optional(root, "harvester", contract.HARVESTER_STATS_SUBJECT, HARVESTER_SOURCES),
+        signals=_optional(root, "signals", contract.SIGNAL_SUBJECT, SIGNAL_SOURCES),
         exports=_exports(e) if (e := root.section("exports")) else None,
         sinks=_sinks(s) if (s := root.section("sinks")) else None,
         manifest=_manifest(m) if (m := root.section("manifest")) else None, source=source,
+        probe=_probe(p) if (p := root.section("probe")) else None,
         state_file=state_file, run_id=run_id,
     )
     root.done()
+    _check_sources(config)
+    return config
+
+
+def _check_sources(config: ExporterConfig) -> None:
+    """An alternate source needs the section it reads from."""
+    health = config.health
+    if health and health.source == "liveness":
+        if config.processes is None:
+            raise ConfigError("health.source", "liveness needs the processes section (its up state is the source)")
+        unmatched = [p for p in health.processes if p not in config.processes.match]
+        if unmatched:
+            raise ConfigError("health.processes", f"liveness needs every process in processes.match, "
+                                                  f"not {unmatched[0]!r}")
+    if config.signals and config.signals.source == "jsonl" and not (config.sinks and config.sinks.jsonl):
+        raise ConfigError("signals.source", "jsonl needs sinks.jsonl (the file signals are counted from)")
+    if config.harvester and config.harvester.source == "manifest" and config.manifest is None:
+        raise ConfigError("harvester.source", "manifest needs the manifest section (manifest.path)")
+
+
+def _probe(sec: _Section) -> ProbeConfig:
+    subjects = sec.get("subjects", [])
+    if isinstance(subjects, str):
+        subjects = [subjects]
+    if not isinstance(subjects, list) or not all(isinstance(s, str) and s.strip() for s in subjects):
+        raise ConfigError(f"{sec.path}.subjects", f"must be a list of NATS subjects, got {subjects!r}")
+    unit = sec.string("ts_unit")
+    if unit is not None and unit not in TS_UNITS:
+        raise ConfigError(f"{sec.path}.ts_unit", f"must be one of {', '.join(sorted(TS_UNITS))}, got {unit!r}")
+    config = ProbeConfig(subjects=tuple(subjects), ts_field=sec.string("ts_field"), ts_unit=unit,
+                         seq_field=sec.string("seq_field"))
+    sec.done()
     return config
 
 
@@ -319,14 +399,15 @@ def _exports(sec: _Section) -> ExportsConfig:
     if not isinstance(backends, list):
         raise ConfigError(f"{sec.path}.backends", "must be a list of backend names (e.g. [prometheus])")
     config = ExportsConfig(subject=sec.string("subject", contract.REPORT_EXPORT_SUBJECT) or "",
+                           source=_source(sec, ("nats",)), mapping=_fieldmap(sec, "exports"),
                            backends=tuple(dict.fromkeys(_label(b, f"{sec.path}.backends") for b in backends)))
     sec.done()
     return config
 
 
-def _optional(root: _Section, key: str, subject: str) -> SubjectConfig | None:
+def _optional(root: _Section, key: str, subject: str, sources: tuple[str, ...]) -> SubjectConfig | None:
     sec = root.section(key)
-    return _subject(sec, subject) if sec else None
+    return _subject(sec, subject, key, sources) if sec else None
 
 
 def demo_config_path() -> Path:

@@ -33,7 +33,16 @@ def plain(value: Any) -> Any:
 def dump(config: ExporterConfig) -> str:
     """The config as the exporter will run it (defaults filled in, secrets in URLs redacted)."""
     document = plain(config)
+    for section in ("health", "harvester", "signals", "exports"):
+        _flatten_mapping(document.get(section))
     if "nats_url" in document:
         document["nats_url"] = ",".join(redact_url(u) for u in str(document["nats_url"]).split(","))
     body = yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
     return f"# config ok: {config.source}\n{body}"
+
+
+def _flatten_mapping(section: Any) -> None:
+    """A section's field and value mapping as the config spells it (``fields:``, ``values:``), when it has one."""
+    if isinstance(section, dict):
+        mapping = section.pop("mapping", {})
+        section.update({key: value for key, value in mapping.items() if value})

@@ -21,8 +21,10 @@ from soakwatch.exporters.soak.health_http import HttpHealthPoller
 from soakwatch.exporters.soak.manifest import ManifestReader
 from soakwatch.exporters.soak.nats_status import NatsStatus, error_reason
 from soakwatch.exporters.soak.processes import ProcessCollector
-from soakwatch.exporters.soak.signals import SignalCollector
+from soakwatch.exporters.soak.signals import COLLECTOR as SIGNALS, SignalCollector
 from soakwatch.exporters.soak.sinks.collector import SinkCollector
+from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
+from soakwatch.exporters.soak.source_info import SourceInfoCollector
 from soakwatch.exporters.soak.statefile import Persistent, StateFile
 from soakwatch.natsconn import redact_url
 
@@ -43,9 +45,14 @@ class SoakExporter:
         self.health = HealthCollector(config.health, self.errors) if config.health else None
         self.http = [HttpHealthPoller(e, self.health, self.errors)
                      for e in (config.health.http if config.health else ())] if self.health else []
-        self.harvester = HarvesterCollector(self.errors, self.manifest) if config.harvester else None
-        self.signals = SignalCollector(self.errors) if config.signals else None
-        self.exports = (ExportCollector(self.errors, self.manifest, backends=config.exports.backends)
+        self.harvester = (HarvesterCollector(self.errors, self.manifest, mapping=config.harvester.mapping)
+                          if config.harvester else None)
+        self.signals = SignalCollector(self.errors, config.signals.mapping) if config.signals else None
+        self.signal_file = (JsonlTail(config.sinks.jsonl, self.errors, convert=dict, collector=SIGNALS)
+                            if config.signals and config.signals.source == "jsonl" and config.sinks
+                            and config.sinks.jsonl else None)
+        self.exports = (ExportCollector(self.errors, self.manifest, backends=config.exports.backends,
+                                        mapping=config.exports.mapping)
                         if config.exports else None)
         self.sinks = SinkCollector(config.sinks, self.errors) if config.sinks else None
         self.nats = NatsStatus()
@@ -56,7 +63,8 @@ class SoakExporter:
         if self.config.state_file is None:
             return None
         named = {"errors": self.errors, "health": self.health, "harvester": self.harvester,
-                 "signals": self.signals, "exports": self.exports}
+                 "signals": None if self.signal_file else self.signals,  # the file is read again from its start
+                 "exports": self.exports}
         parts: dict[str, Persistent] = {name: part for name, part in named.items() if part is not None}
         state = StateFile(self.config.state_file, self.config.run_id, parts, self.errors)
         state.load()
@@ -64,7 +72,8 @@ class SoakExporter:
 
     def collectors(self) -> list[Collector]:
         parts = [self.processes, self.health, self.harvester, self.signals, self.exports, self.sinks]
-        return [ExporterInfoCollector(), self.errors, self.nats, *(p for p in parts if p is not None)]
+        return [ExporterInfoCollector(), SourceInfoCollector(self.config), self.errors, self.nats,
+                *(p for p in parts if p is not None)]
 
     def register(self, registry: CollectorRegistry) -> None:
         for collector in self.collectors():
@@ -72,11 +81,11 @@ class SoakExporter:
 
     def subscriptions(self) -> list[tuple[str, Handler]]:
         subs: list[tuple[str, Handler]] = []
-        if self.health and self.config.health:
-            subs.append((f"{self.config.health.subject_prefix}.*", self.health.handle))
+        if self.health and self.config.health and self.config.health.source == "heartbeats":
+            subs += [(subject, self.health.handle) for subject in self.health.subjects()]
         for part, cfg in ((self.harvester, self.config.harvester), (self.signals, self.config.signals),
                           (self.exports, self.config.exports)):
-            if part is not None and cfg is not None:
+            if part is not None and cfg is not None and cfg.source == "nats":
                 subs.append((cfg.subject, part.handle))
         return subs
 
@@ -89,14 +98,33 @@ class SoakExporter:
         if self.processes and c.processes:
             loops.append(("processes", c.processes.interval, self.processes.sample, True))
             loops.append(("processes", c.processes.liveness_interval, self.processes.check_liveness, True))
-        if self.health and c.health:
+        if self.health and c.health and c.health.source == "heartbeats":
             loops.append(("health", min(1.0, c.health.interval / 4), self._health_tick, False))
+        if self.health and c.health and c.health.source == "liveness":
+            loops.append(("health", c.health.interval, self._liveness_check, False))
         loops += [("health_http", p.endpoint.interval, p.poll, True) for p in self.http]
+        if self.harvester and c.harvester and c.harvester.source == "manifest" and c.manifest:
+            loops.append(("harvester", c.manifest.interval, self.harvester.poll_manifest, True))
         if self.sinks and c.sinks:
             loops.append(("sinks", c.sinks.interval, self.sinks.poll, True))
+        if self.signal_file and c.sinks:
+            loops.append((SIGNALS, c.sinks.interval, self._poll_signal_file, True))
         if self.state:
             loops.append(("state", STATE_SAVE_INTERVAL, self.state.save, True))
         return loops
+
+    def _liveness_check(self) -> None:
+        """``health.source: liveness``: one check per process from the processes collector's up state."""
+        assert self.health is not None and self.processes is not None
+        up = self.processes.up_states()
+        if up is not None:  # no check before the first scan of the processes
+            self.health.record_liveness(up)
+
+    def _poll_signal_file(self) -> None:
+        """``signals.source: jsonl``: every record completed in the JSONL sink since the last poll is a signal."""
+        assert self.signal_file is not None and self.signals is not None
+        for record in self.signal_file.poll():
+            self.signals.count(record)
 
     def _health_tick(self) -> None:
         assert self.health is not None
@@ -169,6 +197,8 @@ class SoakExporter:
     def close(self) -> None:
         if self.sinks:
             self.sinks.close()
+        if self.signal_file:
+            self.signal_file.close()
         if self.state:
             self.state.save()
 

@@ -12,6 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.fieldmap import FieldMap
 from soakwatch.exporters.shared.labels import LabelBudget, safe_label
 from soakwatch.exporters.shared.payload import decode_object, not_in_future
 from soakwatch.exporters.soak.manifest import ManifestReader
@@ -24,7 +25,8 @@ class ExportCollector(Collector):
     """Successful exports and failed ones per backend, and the time of the last successful one.
 
     The ``backends`` of the config are exposed at 0 from the start; an event of another backend still
-    counts (at most 10 distinct backends, then ``other``) and is counted as ``unlisted_backend``.
+    counts (at most 10 distinct backends, then ``other``) and is counted as ``unlisted_backend``. The config's
+    field and value mapping turns a pipeline's event (``{"target": ..., "success": true}``) into the contract's.
 
     Sample::
 
@@ -34,8 +36,10 @@ class ExportCollector(Collector):
     """
 
     def __init__(self, errors: ErrorCounter, manifest: ManifestReader | None = None,
-                 clock: Callable[[], float] = time.time, backends: tuple[str, ...] = ()) -> None:
+                 clock: Callable[[], float] = time.time, backends: tuple[str, ...] = (),
+                 mapping: FieldMap | None = None) -> None:
         self._errors = errors
+        self._map = mapping or FieldMap()
         self._manifest = manifest
         self._clock = clock
         self._listed = frozenset(backends)
@@ -51,6 +55,7 @@ class ExportCollector(Collector):
         body = decode_object(data, self._errors, COLLECTOR)
         if body is None:
             return
+        body = self._map.apply(body)
         backend, ok = safe_label(body.get("backend")), body.get("ok")
         if backend is None or not isinstance(ok, bool):
             self._errors.count(COLLECTOR, "bad_value", f"backend={body.get('backend')!r} ok={ok!r}"[:80])

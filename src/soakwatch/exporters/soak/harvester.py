@@ -12,6 +12,7 @@ from prometheus_client.registry import Collector
 
 from soakwatch.contract import HARVESTER_COUNTERS
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.fieldmap import FieldMap
 from soakwatch.exporters.shared.payload import counter_value, decode_object
 from soakwatch.exporters.soak.manifest import ManifestReader
 
@@ -58,12 +59,18 @@ class HarvesterCollector(Collector):
 
     ``soak_harvester_last_update_timestamp_seconds`` is the time of the latest live stats message, or the run
     manifest's modification time while the manifest is the source; absent while there is no source at all.
+
+    The config's field mapping turns a pipeline's names (``{"dropped": 2}``) into the contract's. With
+    ``source: manifest`` the figures come from the run manifest's ``harvester_metrics`` only (``poll_manifest``,
+    each new manifest file one "stats message"), through the same reset-safe counters as live stats.
     """
 
     def __init__(self, errors: ErrorCounter, manifest: ManifestReader | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, mapping: FieldMap | None = None) -> None:
         self._errors = errors
         self._manifest = manifest
+        self._map = mapping or FieldMap()
+        self._manifest_seen: tuple[str, int, int] | None = None
         self._clock = clock
         self._updated: float | None = None
         self._counters = {key: ResetSafeCounter() for key in HARVESTER_COUNTERS}
@@ -75,8 +82,21 @@ class HarvesterCollector(Collector):
 
     def handle(self, subject: str, data: bytes) -> None:
         body = decode_object(data, self._errors, COLLECTOR)
-        if body is None:
+        if body is not None:
+            self.update(self._map.apply(body))
+
+    def poll_manifest(self) -> None:
+        """``source: manifest``: a manifest file not seen before updates the counters like one stats message."""
+        version = self._manifest.version if self._manifest else None
+        if self._manifest is None or version is None or version == self._manifest_seen:
             return
+        self._manifest_seen = version
+        figures = self._manifest.harvester(self._map)
+        if figures:
+            self.update(dict(figures), at=version[1] / 1e9)
+
+    def update(self, body: dict[str, Any], at: float | None = None) -> None:
+        """One set of cumulative figures in the contract's names (``at``: their time, default now)."""
         values = {key: counter_value(body[key]) for key in (*HARVESTER_COUNTERS, "queue_depth") if key in body}
         bad = sorted(key for key, value in values.items() if value is None)
         if bad or not values:
@@ -87,7 +107,7 @@ class HarvesterCollector(Collector):
                 if value is None:
                     continue
                 self._live = True
-                self._updated = self._clock()
+                self._updated = self._clock() if at is None else at
                 if key == "queue_depth":
                     self._depth = value
                 else:
@@ -97,7 +117,7 @@ class HarvesterCollector(Collector):
         with self._lock:
             if self._live:
                 return {key: counter.total for key, counter in self._counters.items()}
-        fallback = self._manifest.harvester() if self._manifest else None
+        fallback = self._manifest.harvester(self._map) if self._manifest else None
         return {key: (fallback or {}).get(key, 0) for key in HARVESTER_COUNTERS}
 
     def _last_update(self) -> float | None:

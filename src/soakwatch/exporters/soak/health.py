@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from soakwatch.contract import HEALTH_STATUSES
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.fieldmap import FieldMap
 from soakwatch.exporters.shared.labels import safe_label
 from soakwatch.exporters.shared.payload import decode_object
 from soakwatch.exporters.soak.config import HealthConfig
@@ -18,12 +19,16 @@ from soakwatch.exporters.soak.config import HealthConfig
 COLLECTOR = "health"
 STATUSES = (*HEALTH_STATUSES, "missing")
 REASONS = ("bad_json", "not_object", "bad_subject", "unknown_status", "unknown_process")
+_SOURCE_HELP = {"liveness": " Source: liveness only (process up = healthy, else missing; no heartbeats).",
+                "http": " Source: HTTP health endpoints."}
 
 
 class HealthCollector(Collector):
     """Each heartbeat of a configured process is one check; a process silent for ``missing_after``
     intervals counts a ``missing`` check, then one more per further interval of silence. Every process x
     status is exposed from the start; heartbeats of other processes are counted as ``unknown_process``.
+    The config's field and value mapping turns a pipeline's heartbeat (``{"state": "ok"}``) into the
+    contract's; with ``fields.process`` mapped, the payload names the process (also on the bare prefix).
 
     Sample::
 
@@ -35,6 +40,8 @@ class HealthCollector(Collector):
     def __init__(self, config: HealthConfig, errors: ErrorCounter,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._prefix = config.subject_prefix + "."
+        self.mapping: FieldMap = config.mapping
+        self._help = _SOURCE_HELP.get(config.source, "")
         self._interval = config.interval
         self._silence = config.missing_after * config.interval
         self._errors = errors
@@ -47,17 +54,29 @@ class HealthCollector(Collector):
         errors.declare(COLLECTOR, REASONS)
         self._healthy: dict[str, bool] = {}
 
+    def subjects(self) -> list[str]:
+        """What to subscribe to: ``<prefix>.*``, and the bare prefix when the payload names the process."""
+        prefix = self._prefix[:-1]
+        return [f"{prefix}.*", prefix] if "process" in self.mapping.fields else [f"{prefix}.*"]
+
     def handle(self, subject: str, data: bytes) -> None:
         """One heartbeat message."""
+        named = "process" in self.mapping.fields and subject == self._prefix[:-1]
         process = safe_label(subject[len(self._prefix):]) if subject.startswith(self._prefix) else None
-        if process is None:
+        if process is None and not named:
             self._errors.count(COLLECTOR, "bad_subject", subject[:80])
             return
-        if process not in self._known:
+        if process is not None and process not in self._known and "process" not in self.mapping.fields:
             self._errors.count(COLLECTOR, "unknown_process", process)
             return
         body = decode_object(data, self._errors, COLLECTOR)
         if body is None:
+            return
+        body = self.mapping.apply(body)
+        if "process" in self.mapping.fields and body.get("process") is not None:
+            process = safe_label(body["process"])
+        if process is None or process not in self._known:
+            self._errors.count(COLLECTOR, "unknown_process", process or repr(body.get("process"))[:40])
             return
         status = body.get("status")
         if status not in HEALTH_STATUSES:
@@ -72,6 +91,11 @@ class HealthCollector(Collector):
             self._healthy[process] = status == "healthy"
             if heartbeat:
                 self._due[process] = self._clock() + self._silence
+
+    def record_liveness(self, up: Mapping[str, bool]) -> None:
+        """One liveness check per process (``source: liveness``): healthy when up, else missing."""
+        for process in self._due:
+            self.record(process, "healthy" if up.get(process) else "missing")
 
     def tick(self) -> None:
         """Count ``missing`` checks for every process silent past its deadline."""
@@ -106,7 +130,8 @@ class HealthCollector(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         checks = CounterMetricFamily("soak_health_checks", "Health checks by process and status "
-                                     "(healthy, degraded, unhealthy, missing).", labels=["process", "status"])
+                                     "(healthy, degraded, unhealthy, missing)." + self._help,
+                                     labels=["process", "status"])
         healthy = GaugeMetricFamily("soak_process_healthy", "1 when the latest health check of the process "
                                     "was healthy, else 0.", labels=["process"])
         with self._lock:

@@ -26,7 +26,8 @@ def fetch(url: str, timeout: float) -> tuple[int, bytes]:
 
 class HttpHealthPoller:
     """One GET per endpoint per call of ``poll``: no answer is ``missing``, non-2xx is ``unhealthy``,
-    a 2xx with ``{"status": "healthy|degraded|unhealthy"}`` is that status."""
+    a 2xx with ``{"status": "healthy|degraded|unhealthy"}`` (after the config's field and value mapping) is that
+    status."""
 
     def __init__(self, endpoint: HttpHealthConfig, health: HealthCollector, errors: ErrorCounter,
                  get: Callable[[str, float], tuple[int, bytes]] = fetch) -> None:
@@ -34,6 +35,7 @@ class HttpHealthPoller:
         self._health = health
         self._errors = errors
         self._get = get
+        self._map = health.mapping
         errors.declare(COLLECTOR, ("bad_json", "unknown_status"))
 
     def poll(self) -> str | None:
@@ -51,10 +53,13 @@ class HttpHealthPoller:
         if not 200 <= code < 300:
             return "unhealthy"
         try:
-            status = json.loads(body).get("status")
-        except (ValueError, AttributeError):
+            document = json.loads(body)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
             self._errors.count(COLLECTOR, "bad_json", self.endpoint.process)
             return None
+        status = self._map.apply(document).get("status")
         if status not in HEALTH_STATUSES:
             self._errors.count(COLLECTOR, "unknown_status", repr(status)[:40])
             return None

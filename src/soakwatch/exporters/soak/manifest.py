@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.fieldmap import FieldMap
 from soakwatch.exporters.shared.payload import counter_value
 
 COLLECTOR = "manifest"
@@ -82,6 +83,12 @@ class ManifestReader:
             return self._seen[1] / 1e9 if self._seen else None
 
     @property
+    def version(self) -> tuple[str, int, int] | None:
+        """(file, mtime in ns, size) of the manifest now in use: a new value is a new manifest."""
+        with self._lock:
+            return self._seen
+
+    @property
     def data(self) -> dict[str, Any] | None:
         with self._lock:
             return self._data
@@ -95,11 +102,13 @@ class ManifestReader:
                 counts[name] = value
         return counts
 
-    def harvester(self) -> dict[str, int] | None:
-        """``harvester_metrics`` as the contract's counters (a detected substream timeout counts 1)."""
+    def harvester(self, mapping: FieldMap | None = None) -> dict[str, int] | None:
+        """``harvester_metrics`` as the contract's counters (a detected substream timeout counts 1), after
+        the harvester's field mapping when given."""
         metrics = _dig(self.data, "harvester_metrics")
         if not isinstance(metrics, dict):
             return None
+        metrics = mapping.apply(metrics) if mapping else metrics
         timeouts = metrics.get("substream_timeouts")
         if timeouts is None and "substream_timeout_detected" in metrics:
             timeouts = int(bool(metrics["substream_timeout_detected"]))

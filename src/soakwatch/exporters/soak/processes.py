@@ -171,6 +171,13 @@ class ProcessCollector(Collector):
         state.instance, state.up, state.last = identity, True, snap
         self._last_alive[name] = now
 
+    def up_states(self) -> dict[str, bool] | None:
+        """Whether each logical process runs now (an ambiguous match is not up); None before the first scan."""
+        with self._lock:
+            if not self._sampled:
+                return None
+            return {name: s.up and not s.ambiguous for name, s in self._states.items()}
+
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         families = _families()
         manifest = self._manifest.restart_counts() if self._manifest else {}

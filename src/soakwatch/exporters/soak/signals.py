@@ -1,4 +1,4 @@
-"""Signals on ``signal.>``: totals, confirmed, strong, low consistency and gated by reason."""
+"""Signals on ``signal.>`` (or read from the JSONL sink): totals, confirmed, strong, low consistency, gated."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.fieldmap import FieldMap
 from soakwatch.exporters.shared.labels import LabelBudget
 from soakwatch.exporters.shared.payload import decode_object
 
@@ -22,7 +23,10 @@ def flag(value: Any) -> bool:
 
 
 class SignalCollector(Collector):
-    """Sample::
+    """Each signal payload (NATS message, or JSONL record with ``source: jsonl``) counts once, after the
+    config's field and value mapping (``{"is_strong": true}`` as ``strong``).
+
+    Sample::
 
         soak_signals_total 1200.0
         soak_signals_confirmed_total 700.0
@@ -31,8 +35,9 @@ class SignalCollector(Collector):
         soak_signals_gated_total{reason="spread"} 12.0
     """
 
-    def __init__(self, errors: ErrorCounter) -> None:
+    def __init__(self, errors: ErrorCounter, mapping: FieldMap | None = None) -> None:
         self._errors = errors
+        self._map = mapping or FieldMap()
         self._counts = {"total": 0, "confirmed": 0, "strong": 0, "low_consistency": 0}
         self._gated: dict[str, int] = {}
         self._reasons = LabelBudget()
@@ -41,8 +46,12 @@ class SignalCollector(Collector):
 
     def handle(self, subject: str, data: bytes) -> None:
         body = decode_object(data, self._errors, COLLECTOR)
-        if body is None:
-            return
+        if body is not None:
+            self.count(body)
+
+    def count(self, record: dict[str, Any]) -> None:
+        """One signal, in the pipeline's names (the mapping is applied here)."""
+        body = self._map.apply(record)
         consistency, gating = body.get("consistency"), body.get("gating")
         if consistency not in ("low", "ok", None):
             self._errors.count(COLLECTOR, "unknown_consistency", repr(consistency)[:40])

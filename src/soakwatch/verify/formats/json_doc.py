@@ -33,7 +33,8 @@ def criterion(result: CriterionResult) -> dict[str, Any]:
     return {
         "id": result.id,
         "description": result.description,
-        "source": result.source,
+        "source": result.data_source,
+        "origin": result.source,
         "severity": result.severity,
         "result": result.status,
         "measured": values.measurements(result),

@@ -23,7 +23,7 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines.append("")
     for r in verdict.results:
-        lines += [f"## {r.id}: {_ICONS[r.status]}", "", r.description, ""]
+        lines += [f"## {r.id}: {_ICONS[r.status]}", "", r.description, "", f"- Data source: {r.data_source}"]
         lines += [f"- `{c.name} {c.op} {values.fmt(c.threshold, c.unit)}`: `{c.query}`" for c in r.checks]
         if r.per_process:
             lines += ["", "| process | result | values |", "|---|---|---|"]

@@ -27,6 +27,7 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
             padded = row[1].ljust(widths[1])
             line = line.replace(padded, f"\x1b[{_COLORS[status]}m{padded}\x1b[0m", 1)
         lines.append(line)
+    lines += ["", "data sources:", *(f"  {r.id}: {r.data_source}" for r in verdict.results)]
     verdict_text = values.verdict_line(verdict.results, verdict.passed, verdict.strict)
     if color:
         verdict_text = f"\x1b[1;{'32' if verdict.passed else '31'}m{verdict_text}\x1b[0m"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Generic, TypeVar
 
 import orjson
 
@@ -14,18 +15,24 @@ from soakwatch.exporters.soak.sinks.record import SinkRecord, epoch_seconds
 
 COLLECTOR = "sinks"
 _CHUNK = 1 << 20
+T = TypeVar("T")
 
 
-class JsonlTail:
+class JsonlTail(Generic[T]):
     """Each ``poll()`` returns the records of the lines completed since the last one.
 
     A line without its newline waits for the rest. On rotation the old file is read to its end before
     the new one is opened; on truncation reading restarts at 0. Counts already returned are never lost.
+    ``convert`` turns each line's JSON object into the record returned (default: a SinkRecord); errors are
+    counted under ``collector``.
     """
 
-    def __init__(self, path: Path, errors: ErrorCounter, max_bytes_per_poll: int = 64 << 20) -> None:
+    def __init__(self, path: Path, errors: ErrorCounter, max_bytes_per_poll: int = 64 << 20,
+                 convert: Callable[[dict[str, Any]], T] | None = None, collector: str = COLLECTOR) -> None:
         self.path = Path(path)
         self._errors = errors
+        self._convert: Callable[[dict[str, Any]], Any] = convert or self._sink_record
+        self._collector = collector
         self._fh: BinaryIO | None = None
         self._inode: int | None = None
         self._partial = b""
@@ -33,7 +40,7 @@ class JsonlTail:
         self._max_bytes = max_bytes_per_poll
         self._budget_hit = False
 
-    def poll(self) -> list[SinkRecord]:
+    def poll(self) -> list[T]:
         if self._fh is None and not self._open():
             return []
         records = self._drain()
@@ -63,7 +70,7 @@ class JsonlTail:
             self._fh = open(self.path, "rb")  # noqa: SIM115 - kept open across polls
         except OSError as exc:
             if not self._missing:
-                self._errors.count(COLLECTOR, "jsonl_missing", f"{self.path}: {exc.strerror}")
+                self._errors.count(self._collector, "jsonl_missing", f"{self.path}: {exc.strerror}")
             self._missing = True
             return False
         self._missing = False
@@ -73,15 +80,15 @@ class JsonlTail:
     def _restart(self, why: str) -> None:
         """Drop a cut line left at the end of the old content (counted), and close a rotated file."""
         if self._partial:
-            self._errors.count(COLLECTOR, "jsonl_cut_line", why)
+            self._errors.count(self._collector, "jsonl_cut_line", why)
             self._partial = b""
         if why == "jsonl_rotated" and self._fh is not None:
             self._fh.close()
             self._fh = None
 
-    def _drain(self) -> list[SinkRecord]:
+    def _drain(self) -> list[T]:
         assert self._fh is not None
-        records: list[SinkRecord] = []
+        records: list[T] = []
         budget = self._max_bytes
         while budget > 0 and (chunk := self._fh.read(min(_CHUNK, budget))):
             budget -= len(chunk)
@@ -91,20 +98,23 @@ class JsonlTail:
         self._budget_hit = budget <= 0
         return records
 
-    def _parse(self, line: bytes) -> SinkRecord | None:
+    def _parse(self, line: bytes) -> T | None:
         if not line.strip():
             return None
         try:
             body = orjson.loads(line)
         except orjson.JSONDecodeError:
-            self._errors.count(COLLECTOR, "jsonl_bad_json", line[:60].decode(errors="replace"))
+            self._errors.count(self._collector, "jsonl_bad_json", line[:60].decode(errors="replace"))
             return None
         if not isinstance(body, dict):
-            self._errors.count(COLLECTOR, "jsonl_not_object")
+            self._errors.count(self._collector, "jsonl_not_object")
             return None
+        return self._convert(body)  # type: ignore[no-any-return]
+
+    def _sink_record(self, body: dict[str, Any]) -> SinkRecord:
         ts = epoch_seconds(body.get("ts"))
         if ts is None:
-            self._errors.count(COLLECTOR, "jsonl_no_ts")
+            self._errors.count(self._collector, "jsonl_no_ts")
         return SinkRecord(ts, flag(body.get("confirm")), flag(body.get("strong")))
 
     def close(self) -> None:
