@@ -103,8 +103,8 @@ def run(args: argparse.Namespace, dirs: list[Path], options: dict, out: Path, pr
         print(f"{prog}: {note}", file=sys.stderr)
     if proposal.empty:
         where = ", ".join(str(d) for d in dirs) or "no --dir given"
-        print(f"{prog}: nothing of a pipeline is running: no traffic on NATS, no process connected to it, no sink "
-              f"or manifest under {where}; start the pipeline and run init again", file=sys.stderr)
+        print(f"{prog}: nothing of a pipeline is running: no traffic on NATS, no process connected to it or "
+              f"holding a file under --dir ({where}); start the pipeline and run init again", file=sys.stderr)
         return 1
     try:
         out.write_text(writer.render(proposal, str(out)), encoding="utf-8")

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from soakwatch.init.procs import Proc
 
 INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|java|ruby|perl|php|deno|bun|dotnet|uv|poetry)$")
-_DIGITS = re.compile(r"\d+")
+_SCRIPT = re.compile(r"/[^/\s]+\.(py|js|mjs|cjs|rb|pl|php|jar|sh)$")
+_VALUE = re.compile(r"^\d|[=:/@]|^\W+$")
 _LABEL_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -29,18 +30,17 @@ class Group:
         return min(self.procs, key=lambda p: (p.create_time, p.pid))
 
 
-def group_key(proc: Proc) -> tuple[str, ...]:
-    """Executable plus command line, digits blanked (worker numbers, ports and pids do not split a group)."""
-    return tuple(_DIGITS.sub("#", arg) for arg in proc.cmdline)
-
-
 def words(proc: Proc) -> list[str]:
     """Command-line words that may name the process: the program (unless an interpreter), then the
-    arguments that are not flags, as base names without extension."""
+    arguments that are not flags nor values (numbers, URLs, paths, NAME=VALUE), as base names."""
     first = os.path.basename(proc.cmdline[0]) if proc.cmdline else proc.name
     out = [] if INTERPRETERS.match(first) else [first]
-    out += [os.path.basename(a.rstrip("/")) for a in proc.cmdline[1:] if a and not a.startswith("-")]
-    return [w for w in out if w]
+    for arg in proc.cmdline[1:]:
+        if _SCRIPT.search(arg):
+            out.append(os.path.basename(arg))
+        elif arg and not arg.startswith("-") and not _VALUE.search(arg):
+            out.append(arg)
+    return list(dict.fromkeys(w for w in out if w))
 
 
 def token_regex(word: str) -> str:
@@ -53,30 +53,33 @@ def label(word: str) -> str:
     return text[:64]
 
 
+def name_word(proc: Proc, shared: set[str]) -> str | None:
+    """The first word of ``proc`` that not every process has (what tells it apart from its siblings)."""
+    return next((w for w in words(proc) if w not in shared), None)
+
+
 def group(procs: Sequence[Proc], others: Sequence[Proc] = ()) -> list[Group]:
-    """Groups of ``procs`` by :func:`group_key`, each named by its first word no other group shares."""
-    by_key: dict[tuple[str, ...], list[Proc]] = {}
-    for proc in sorted(procs, key=lambda p: (p.create_time, p.pid)):
-        by_key.setdefault(group_key(proc), []).append(proc)
-    members = list(by_key.values())
+    """Groups of ``procs`` by the first command-line word not all of them share (instances and runs of one
+    program fall together); a process without such a word is grouped by its whole command line."""
+    ordered = sorted(procs, key=lambda p: (p.create_time, p.pid))
+    all_words = [set(words(p)) for p in ordered]
+    shared = set.intersection(*all_words) if len(all_words) > 1 else set()
+    by_word: dict[str, list[Proc]] = {}
+    for proc in ordered:
+        word = name_word(proc, shared)
+        by_word.setdefault(word if word is not None else "\0" + proc.command, []).append(proc)
     groups, used = [], set()
-    for i, procs_of in enumerate(members):
-        rest = [p for j, g in enumerate(members) if j != i for p in g]
-        name, regex = _distinct(procs_of[0], rest)
+    for word, members in by_word.items():
+        if word.startswith("\0"):
+            name, regex = label(os.path.basename(members[0].cmdline[0])), re.escape(word[1:])
+        else:
+            name, regex = label(word), token_regex(word)
         name = _unique(name, used)
         used.add(name)
-        collides = tuple(sorted({p.command[:80] for p in (*rest, *others) if re.search(regex, p.command)}))
-        groups.append(Group(name, regex, tuple(procs_of), collides))
+        rest = [p for p in (*ordered, *others) if p not in members]
+        collides = tuple(sorted({p.command[:80] for p in rest if re.search(regex, p.command)}))
+        groups.append(Group(name, regex, tuple(members), collides))
     return sorted(groups, key=lambda g: g.name)
-
-
-def _distinct(proc: Proc, rest: Sequence[Proc]) -> tuple[str, str]:
-    others = {w for p in rest for w in words(p)}
-    for word in words(proc):
-        if word not in others and not _DIGITS.fullmatch(word) and "=" not in word and "://" not in word:
-            return label(word), token_regex(word)
-    text = " ".join(proc.cmdline[1:]) or proc.cmdline[0]
-    return label(words(proc)[-1] if words(proc) else proc.name), re.escape(text)
 
 
 def _unique(name: str, used: set[str]) -> str:

@@ -74,7 +74,8 @@ class Proposal:
 
     @property
     def empty(self) -> bool:
-        return not (self.groups or self.streams or self.sinks or self.manifest)
+        """Nothing runs: no process of a pipeline and no traffic on NATS (files of an old run do not count)."""
+        return not (self.groups or self.streams)
 
 
 def signal_jsonl(files: Sequence[JsonlFile]) -> JsonlFile | None:

@@ -74,6 +74,8 @@ def _scope(p: Proposal) -> list[str]:
         return ["  # scope: no run marker seen (a shared RUN variable or a parent's pidfile); set one if two runs "
                 "share this host", *([note] if note else [])]
     lines = ["  scope:   # only processes of one run; every key set must hold"]
+    if len(s.runs) > 1:
+        lines.append(f"    # {len(s.runs)} runs seen ({', '.join(s.runs)[:80]}): scoped to the newest")
     if s.env:
         lines.append(f"    env: {q(f'{s.env[0]}={s.env[1]}')}   # set in every process; "
                      f"'{s.env[0]}=${{{s.env[0]}}}' follows each run")
