@@ -44,16 +44,18 @@ def discover(options: dict[str, Any], nats_url: str, dirs: Sequence[Path], secon
              monitor_url: str | None, own_env: dict[str, str] | None = None) -> Proposal:
     """Look at what runs now and decide the proposal (never publishes, never writes)."""
     notes: list[str] = []
+    filed = files.scan(dirs) if dirs else files.FilesSeen()  # before the listen: a sink written meanwhile is live
     seen = hear(options, seconds, max_messages, monitor_url, notes)
     found, others = procs.scan(nats_ports(nats_url) if seen else set(), dirs)
     groups = grouping.group(found, others)
-    filed = files.scan(dirs) if dirs else files.FilesSeen()
+    live = files.live(filed, {f for p in found for f in p.open_files})
     excluded = procs.ancestors(os.getpid())
     proposal = Proposal(
         nats_url=nats_url if seen else None, groups=groups, nats=seen, files=filed, notes=notes,
         streams=subjects.streams(seen, time.time()) if seen else [], http=httpfind.find(groups),
         scope=scope.propose(groups, filed.pidfiles, dict(os.environ) if own_env is None else own_env, excluded),
-        jsonl=signal_jsonl(filed.jsonl), sqlite=signal_table(filed.sqlite), manifest=newest_manifest(filed.manifests),
+        jsonl=signal_jsonl(filed.jsonl, live), sqlite=signal_table(filed.sqlite, live),
+        manifest=newest_manifest(filed.manifests),
     )
     if filed.truncated:
         notes.append(f"stopped reading the --dir folders after {files.MAX_FILES} files")

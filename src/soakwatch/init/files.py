@@ -47,6 +47,24 @@ class FilesSeen:
     manifests: list[Manifest] = field(default_factory=list)
     pidfiles: dict[Path, int] = field(default_factory=dict)
     truncated: bool = False
+    stamps: dict[Path, tuple[int, int]] = field(default_factory=dict)  # sinks: (mtime_ns, size) when scanned
+
+
+def stamp(path: Path) -> tuple[int, int]:
+    """(mtime_ns, size) of a file and its SQLite write-ahead log together; (0, 0) when gone."""
+    total = (0, 0)
+    for item in (path, Path(f"{path}-wal")):
+        try:
+            st = item.stat()
+        except OSError:
+            continue
+        total = (max(total[0], st.st_mtime_ns), total[1] + st.st_size)
+    return total
+
+
+def live(seen: FilesSeen, held: set[str]) -> set[Path]:
+    """Sinks being written: held open by a pipeline process, or changed since the scan."""
+    return {p for p, before in seen.stamps.items() if str(p) in held or stamp(p) != before}
 
 
 def walk(dirs: Iterable[Path]) -> tuple[list[Path], bool]:
@@ -73,6 +91,7 @@ def scan(dirs: Iterable[Path]) -> FilesSeen:
     seen = FilesSeen(truncated=truncated)
     for path in paths:
         if path.suffix in _JSONL:
+            seen.stamps[path] = stamp(path)
             seen.jsonl.append(JsonlFile(path, jsonl_samples(path)))
         elif path.suffix == ".pid":
             pid = _pid(path)
@@ -83,6 +102,7 @@ def scan(dirs: Iterable[Path]) -> FilesSeen:
             if manifest:
                 seen.manifests.append(manifest)
         elif _is_sqlite(path):
+            seen.stamps[path] = stamp(path)
             seen.sqlite += sqlite_tables(path)
     return seen
 

@@ -19,6 +19,7 @@ from soakwatch.contract import TICK_TS_HEADER
 CLIENT_NAME = "soakwatch-init"
 SAMPLES_PER_SUBJECT = 50
 MAX_SUBJECTS = 1000
+CONNECT_TIMEOUT = 5.0
 
 
 @dataclass
@@ -118,7 +119,7 @@ class _Listener:
 async def listen(options: dict[str, Any], seconds: float, max_messages: int,
                  monitor_url: str | None = None) -> NatsSeen:
     """Subscribe to ``>`` for at most ``seconds`` and ``max_messages``; snapshot monitoring around it."""
-    nc = await nats.connect(**options, name=CLIENT_NAME, allow_reconnect=False, connect_timeout=5)
+    nc = await connect(options)
     listener = _Listener(max_messages)
     try:
         await nc.subscribe(">", cb=listener.on_message, pending_msgs_limit=max_messages + 1000)
@@ -136,6 +137,26 @@ async def listen(options: dict[str, Any], seconds: float, max_messages: int,
         await nc.close()
     monitor = Monitor(str(monitor_url), elapsed, before, after) if before is not None and after is not None else None
     return NatsSeen(listener.subjects, elapsed, stopped_by, monitor, error)
+
+
+class NatsUnreachable(OSError):
+    """No NATS server answered within the connect timeout."""
+
+
+async def connect(options: dict[str, Any], timeout: float = CONNECT_TIMEOUT) -> Any:
+    """One connection without reconnects; nats-py retries an unreachable server forever, so the attempt is
+    bounded here and its last error reported."""
+    errors: list[BaseException] = []
+
+    async def on_error(exc: BaseException) -> None:
+        errors.append(exc)
+
+    try:
+        return await asyncio.wait_for(nats.connect(**options, name=CLIENT_NAME, allow_reconnect=False,
+                                                   max_reconnect_attempts=0, connect_timeout=timeout,
+                                                   error_cb=on_error), timeout)
+    except TimeoutError:
+        raise NatsUnreachable(str(errors[-1]) if errors else f"no answer within {timeout:g} s") from None
 
 
 def _snapshot(monitor_url: str | None) -> tuple[dict[int, Connection] | None, str | None]:

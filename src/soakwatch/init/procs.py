@@ -31,6 +31,7 @@ class Proc:
     create_time: float = 0.0
     environ: dict[str, str] | None = None
     listen_ports: tuple[int, ...] = ()
+    open_files: tuple[str, ...] = ()
     why: tuple[str, ...] = field(default=(), compare=False)  # how it was found: "nats", "file"
 
     @property
@@ -76,13 +77,14 @@ def _listening() -> dict[int, tuple[int, ...]]:
     return {pid: tuple(sorted(set(ports))) for pid, ports in out.items()}
 
 
-def _holds_file_under(proc: psutil.Process, dirs: Iterable[Path]) -> bool:
+def _files_under(proc: psutil.Process, dirs: Iterable[Path]) -> tuple[str, ...]:
+    """The files ``proc`` holds open under ``dirs``."""
     try:
         paths = [f.path for f in proc.open_files()]
     except _GONE:
-        return False
+        return ()
     roots = [str(d.resolve()) + os.sep for d in dirs]
-    return any(p.startswith(root) for p in paths for root in roots)
+    return tuple(p for p in paths if any(p.startswith(root) for root in roots))
 
 
 def scan(nats_ports: set[int], dirs: Iterable[Path], me: int | None = None) -> tuple[list[Proc], list[Proc]]:
@@ -95,10 +97,11 @@ def scan(nats_ports: set[int], dirs: Iterable[Path], me: int | None = None) -> t
         info = ps.info
         if info["pid"] in skip or not info["cmdline"]:
             continue
-        files = ("file",) if dirs and _holds_file_under(ps, dirs) else ()
-        why = (("nats",) if info["pid"] in clients else ()) + files
+        held = _files_under(ps, dirs) if dirs else ()
+        why = (("nats",) if info["pid"] in clients else ()) + (("file",) if held else ())
         proc = Proc(info["pid"], info["ppid"] or 0, info["name"] or "", tuple(info["cmdline"]),
-                    info["create_time"] or 0.0, _environ(ps) if why else None, listening.get(info["pid"], ()), why)
+                    info["create_time"] or 0.0, _environ(ps) if why else None, listening.get(info["pid"], ()), held,
+                    why)
         if is_own_or_shell(proc):
             continue
         (found if why else others).append(proc)

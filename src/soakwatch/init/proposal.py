@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from soakwatch.init.files import FilesSeen, JsonlFile, Manifest, SqliteTable
 from soakwatch.init.grouping import Group
@@ -78,8 +79,10 @@ class Proposal:
         return not (self.groups or self.streams)
 
 
-def signal_jsonl(files: Sequence[JsonlFile]) -> JsonlFile | None:
-    """The JSONL file whose records are signals with the sink's fields (``ts``, ``confirm``, ``strong``)."""
+def signal_jsonl(files: Sequence[JsonlFile], live: set[Path]) -> JsonlFile | None:
+    """The JSONL file being written whose records are signals with the sink's fields (``ts``, ``confirm``,
+    ``strong``), or signals under other names."""
+    files = [f for f in files if f.path in live]
     for item in files:
         if item.samples and all(all(k in s for k in SINK_COLUMNS) for s in item.samples):
             return item
@@ -87,9 +90,9 @@ def signal_jsonl(files: Sequence[JsonlFile]) -> JsonlFile | None:
                 None)
 
 
-def signal_table(tables: Sequence[SqliteTable]) -> SqliteTable | None:
-    """The SQLite table holding the sink's columns, a table named ``signals`` first."""
-    fits = [t for t in tables if all(c in t.columns for c in SINK_COLUMNS)]
+def signal_table(tables: Sequence[SqliteTable], live: set[Path]) -> SqliteTable | None:
+    """The SQLite table being written holding the sink's columns, a table named ``signals`` first."""
+    fits = [t for t in tables if t.path in live and all(c in t.columns for c in SINK_COLUMNS)]
     return min(fits, key=lambda t: (t.table != "signals", str(t.path)), default=None)
 
 

@@ -161,17 +161,26 @@ def _exports(p: Proposal) -> list[str]:
     return _payload(p, "exports", "nats", [])
 
 
+def _idle_sinks(p: Proposal) -> list[str]:
+    """Sink-like files that nobody wrote while init looked (an old run's) are named, not proposed."""
+    if p.files is None:
+        return []
+    chosen = {p.jsonl.path if p.jsonl else None, p.sqlite.path if p.sqlite else None}
+    idle = sorted({str(f.path) for f in (*p.files.jsonl, *p.files.sqlite) if f.path not in chosen})
+    return [f"# not written while init looked (not proposed): {', '.join(idle)[:200]}"] if idle else []
+
+
 def _sinks(p: Proposal) -> list[str]:
     if not p.sinks:
-        return ["# sinks: no signal sink (JSONL with ts/confirm/strong, or an SQLite table with those columns) "
-                "under --dir"]
+        return ["# sinks: no signal sink being written (JSONL with ts/confirm/strong, or an SQLite table with those "
+                "columns) under --dir", *_idle_sinks(p)]
     lines = ["sinks:", "  # the exporter reads ts, confirm and strong of each record; parity needs both sinks"]
     if p.jsonl:
         lines.append(f"  jsonl: {q(str(p.jsonl.path))}   # {len(p.jsonl.samples)} record(s) sampled")
     if p.sqlite:
         lines += [f"  sqlite: {q(str(p.sqlite.path))}",
                   f"  table: {p.sqlite.table}   # columns {', '.join(p.sqlite.columns)}"]
-    return lines
+    return lines + ["  " + line for line in _idle_sinks(p)]
 
 
 def _manifest(p: Proposal) -> list[str]:
