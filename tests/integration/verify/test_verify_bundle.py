@@ -85,7 +85,7 @@ def test_source_manifest_queries_and_junit(soaks: Soaks, tmp_path: Path, capsys)
     assert source["config_snapshot"]["min_coverage"] == 0.9
     queries = load(out, "queries.json")["queries"]
     owners = {q["owner"] for q in queries}
-    assert owners == {*ORDER, "evidence"}
+    assert owners == {*ORDER, "evidence", "sources"}
     assert all(q["status"] == "success" and "result" in q for q in queries)
     assert any(q["query"].startswith("max by (process) (max_over_time(soak_process_open_fds[3600s]))")
                for q in queries)

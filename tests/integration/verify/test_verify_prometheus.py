@@ -110,7 +110,7 @@ def test_thresholds_severity_and_custom_criteria_from_yaml(soaks: Soaks, capsys,
     assert got["tick_rate"] == "warn" and got["queue_depth"] == "fail"
     assert "memory_growth" not in got
     custom = next(c for c in document["criteria"] if c["id"] == "queue_depth")
-    assert custom["checks"][0]["value"] == 12 and custom["source"] == "custom"
+    assert custom["checks"][0]["value"] == 12 and custom["origin"] == "custom" and custom["source"] == "custom query"
     assert code == 1
 
 
