@@ -114,6 +114,9 @@ def run(args: argparse.Namespace, dirs: list[Path], options: dict, out: Path, pr
     print(f"wrote {out}: {_summary(proposal)}")
     _review(args, out)
     print("\n" + coverage.render(coverage.rows(proposal)))
+    note = coverage.verify_note(proposal)
+    if note:
+        print("\n" + note)
     return _validate(out, prog)
 
 

@@ -27,12 +27,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stats-interval", type=float, default=2.0)
     parser.add_argument("--every", type=int, default=20, help="one score per this many ticks")
     parser.add_argument("--run-id", default="acme-run")
+    parser.add_argument("--health-ports", default="0,0,0",
+                        help="HTTP health ports of ingest, scorer, gateway (0: the system picks one)")
+    parser.add_argument("--health-port", type=int, default=0, help=argparse.SUPPRESS)  # a child's own port
     parser.add_argument("--fault", action="append", default=[], help="ticks-stop@SECONDS or gateway-down@SECONDS")
     return parser
 
 
-def _child_argv(args: argparse.Namespace, role: str) -> list[str]:
+def _child_argv(args: argparse.Namespace, role: str, port: str) -> list[str]:
     argv = [sys.executable, "-m", "altpipe", role, "--nats-url", args.nats_url, "--dir", args.dir,
+            "--health-port", port,
             "--rate", str(args.rate), "--duration", str(args.duration), "--stats-interval", str(args.stats_interval),
             "--every", str(args.every)]
     return argv + [item for spec in args.fault for item in ("--fault", spec)]
@@ -55,7 +59,9 @@ def supervise(args: argparse.Namespace) -> int:
     manifest, started = root / "manifests" / f"run_manifest_{args.run_id}.json", time.time()
     _manifest(manifest, args, started, "running")
     env = {**os.environ, RUN_ENV: args.run_id}
-    children = [subprocess.Popen(_child_argv(args, role), env=env) for role in ROLES]
+    ports = args.health_ports.split(",")
+    children = [subprocess.Popen(_child_argv(args, role, port), env=env)
+                for role, port in zip(ROLES, ports, strict=True)]
     try:
         codes = [child.wait(timeout=args.duration + 30) for child in children]
     finally:

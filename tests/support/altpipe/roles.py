@@ -30,7 +30,7 @@ def fault_at(faults: list[str], name: str) -> float | None:
 
 async def ingest(args: argparse.Namespace) -> None:
     """Ticks ``{"sym","px","qty","t_ms","n"}`` on acme.px.<sym> at ``--rate``; stats every ``--stats-interval``."""
-    health.serve(lambda: "ok")
+    health.serve(lambda: "ok", args.health_port)
     nc = await nats.connect(args.nats_url, name="acme-ingest")
     stop_at = fault_at(args.fault, "ticks-stop")
     seq = dict.fromkeys(SYMBOLS, 0)
@@ -57,7 +57,7 @@ async def ingest(args: argparse.Namespace) -> None:
 
 async def scorer(args: argparse.Namespace) -> None:
     """One score per ``--every`` ticks on acme.score.<sym> (``is_strong``, ``quality``...) and in the JSONL sink."""
-    health.serve(lambda: "ok")
+    health.serve(lambda: "ok", args.health_port)
     nc = await nats.connect(args.nats_url, name="acme-scorer")
     sink = Path(args.dir) / "out" / "scores.jsonl"
     sink.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +86,8 @@ async def gateway(args: argparse.Namespace) -> None:
     """Consumes the scores; its health turns ``down`` from the ``gateway-down@SECONDS`` fault on."""
     down_at = fault_at(args.fault, "gateway-down")
     start = time.monotonic()
-    health.serve(lambda: "down" if down_at is not None and time.monotonic() - start >= down_at else "ok")
+    health.serve(lambda: "down" if down_at is not None and time.monotonic() - start >= down_at else "ok",
+                 args.health_port)
     nc = await nats.connect(args.nats_url, name="acme-gateway")
     received = 0
 
