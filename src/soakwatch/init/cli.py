@@ -14,6 +14,7 @@ from soakwatch.errors import ConfigError, SoakwatchError
 from soakwatch.exporters.soak.config import load_config
 from soakwatch.init import coverage, writer
 from soakwatch.init.discover import default_monitor_url, discover
+from soakwatch.init.proposal import Proposal
 from soakwatch.natsconn import add_nats_arguments, connect_options
 from soakwatch.options import CommandParser, env_flag, env_switch, positive_float
 
@@ -114,13 +115,13 @@ def run(args: argparse.Namespace, dirs: list[Path], options: dict, out: Path, pr
     print(f"wrote {out}: {_summary(proposal)}")
     _review(args, out)
     print("\n" + coverage.render(coverage.rows(proposal)))
-    note = coverage.verify_note(proposal)
-    if note:
-        print("\n" + note)
+    verify_note = coverage.verify_note(proposal)
+    if verify_note:
+        print("\n" + verify_note)
     return _validate(out, prog)
 
 
-def _summary(p) -> str:  # type: ignore[no-untyped-def]
+def _summary(p: Proposal) -> str:
     return (f"{len(p.groups)} process group(s), {len(p.streams)} subject pattern(s), "
             f"health from {p.health_source or 'nothing'}, signals from {p.signals_source or 'nothing'}")
 

@@ -68,7 +68,8 @@ def group(procs: Sequence[Proc], others: Sequence[Proc] = ()) -> list[Group]:
     for proc in ordered:
         word = name_word(proc, shared)
         by_word.setdefault(word if word is not None else "\0" + proc.command, []).append(proc)
-    groups, used = [], set()
+    groups: list[Group] = []
+    used: set[str] = set()
     for word, members in by_word.items():
         if word.startswith("\0"):
             name, regex = label(os.path.basename(members[0].cmdline[0])), re.escape(word[1:])

@@ -3,7 +3,6 @@ own, the shell or init itself; their environment, parent and listening ports."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import psutil
 
-_GONE = (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied)
+_GONE: tuple[type[Exception], ...] = (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied)
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "fish", "ksh", "tcsh", "csh", "tmux", "screen", "sudo", "su",
                     "login", "sshd", "init", "systemd", "timeout", "nohup", "env", "setsid", "xargs"})
 # servers of the stack: never the pipeline
@@ -50,8 +49,10 @@ def is_own_or_shell(proc: Proc) -> bool:
 def ancestors(pid: int) -> set[int]:
     """``pid`` and every process above it (the shell, a test runner, the terminal)."""
     found = {pid}
-    with contextlib.suppress(_GONE):
+    try:
         found |= {p.pid for p in psutil.Process(pid).parents()}
+    except _GONE:
+        return found
     return found
 
 
@@ -92,7 +93,8 @@ def scan(nats_ports: set[int], dirs: Iterable[Path], me: int | None = None) -> t
     processes are left out of both."""
     skip = ancestors(os.getpid() if me is None else me)
     clients, listening, dirs = _nats_clients(nats_ports), _listening(), list(dirs)
-    found, others = [], []
+    found: list[Proc] = []
+    others: list[Proc] = []
     for ps in psutil.process_iter(["pid", "ppid", "name", "cmdline", "create_time"]):
         info = ps.info
         if info["pid"] in skip or not info["cmdline"]:

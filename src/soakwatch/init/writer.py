@@ -166,7 +166,8 @@ def _idle_sinks(p: Proposal) -> list[str]:
     if p.files is None:
         return []
     chosen = {p.jsonl.path if p.jsonl else None, p.sqlite.path if p.sqlite else None}
-    idle = sorted({str(f.path) for f in (*p.files.jsonl, *p.files.sqlite) if f.path not in chosen})
+    paths = [f.path for f in p.files.jsonl] + [t.path for t in p.files.sqlite]
+    idle = sorted({str(path) for path in paths if path not in chosen})
     return [f"# not written while init looked (not proposed): {', '.join(idle)[:200]}"] if idle else []
 
 
