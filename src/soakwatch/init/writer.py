@@ -34,7 +34,7 @@ def flow(mapping: Mapping[str, object]) -> str:
 def render(p: Proposal, out: str, now: float | None = None) -> str:
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if now is None else now))
     parts = [HEADER.format(when=when, out=out)]
-    for section in (_nats, _processes, _probe, _health, _harvester, _signals, _exports, _sinks, _manifest):
+    for section in (_nats, _processes, _probe, _others, _health, _harvester, _signals, _exports, _sinks, _manifest):
         parts.append("\n".join(section(p)))
     return "\n\n".join(part for part in parts if part) + "\n"
 
@@ -102,6 +102,15 @@ def _probe(p: Proposal) -> list[str]:
         lines.append("  # no event time found in the ticks: latency and parse gaps cannot be measured")
     lines.append(f"  seq_field: {t.seq}   # rises by one per subject" if t.seq else "  # no sequence field found")
     return lines
+
+
+def _others(p: Proposal) -> list[str]:
+    """Subjects heard that fit no kind: named, so the user can see nothing was missed."""
+    others = [s for s in p.streams if s.kind == "other"]
+    if not others:
+        return []
+    heard = "; ".join(f"{s.pattern} {s.rate:,.1f} msgs/s" for s in others[:10])
+    return [f"# also heard, not used (no event time, no contract shape): {heard}"]
 
 
 def _mapping(shape_fields: Mapping[str, str], values: Mapping[str, Mapping[str, str]]) -> list[str]:
