@@ -56,7 +56,7 @@ def test_an_unreadable_or_bad_exporter_config_stops_up_before_anything_starts(tm
         _plan(tmp_path, "--exporter-config", str(tmp_path / "absent.yaml"))
     bad = tmp_path / "bad.yaml"
     bad.write_text("probe:\n  ts_unit: minutes\n")
-    with pytest.raises(ConfigError, match="invalid config: probe.ts_unit must be one of ms, ns, s, us"):
+    with pytest.raises(ConfigError, match=r"invalid config: probe\.ts_unit must be one of ms, ns, s, us"):
         _plan(tmp_path, "--exporter-config", str(bad))
 
 

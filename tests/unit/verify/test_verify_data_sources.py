@@ -3,10 +3,11 @@
 import json
 from datetime import UTC
 
+from test_verify_formats import result, verdict
+
 from soakwatch.verify import sources
 from soakwatch.verify.formats import FORMATTERS
 from soakwatch.verify.formats.html import sections
-from test_verify_formats import result, verdict
 
 FOUND = {"health": ["liveness"], "signals": ["jsonl"], "harvester": ["manifest"], "sinks": ["jsonl+sqlite"]}
 

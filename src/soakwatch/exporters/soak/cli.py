@@ -42,7 +42,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
              help="file that keeps the run's totals across an exporter restart (config exporter.state_file)")
     env_flag(parser, "--run-id", env="SOAK_RUN_ID",
              help="id of the soak run; a state file is restored only for the same run id (config exporter.run_id)")
-    parser.add_argument("--check-config", action="store_true", help="validate the config, print it, and exit")
+    parser.add_argument("--check-config", action="store_true",
+                        help="validate the config, print it as it will run (defaults, field mappings and the "
+                             "source of each section), and exit")
     add_nats_arguments(parser)
     add_output_arguments(parser)
     return parser

@@ -274,6 +274,8 @@ def _health(sec: _Section, default_processes: tuple[str, ...]) -> HealthConfig:
     endpoints = tuple(_http_health(item, f"{sec.path}.http[{i}]", interval) for i, item in enumerate(http))
     if source == "http" and not endpoints:
         raise ConfigError(f"{sec.path}.source", "http needs a non-empty health.http list")
+    if source == "liveness" and endpoints:
+        raise ConfigError(f"{sec.path}.http", "is not read with source liveness (use source heartbeats or http)")
     names = tuple(e.process for e in endpoints) if source == "http" else processes
     config = HealthConfig(
         processes=tuple(dict.fromkeys(_label(p, f"{sec.path}.processes") for p in names)), interval=interval,

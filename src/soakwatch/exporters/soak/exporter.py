@@ -21,7 +21,8 @@ from soakwatch.exporters.soak.health_http import HttpHealthPoller
 from soakwatch.exporters.soak.manifest import ManifestReader
 from soakwatch.exporters.soak.nats_status import NatsStatus, error_reason
 from soakwatch.exporters.soak.processes import ProcessCollector
-from soakwatch.exporters.soak.signals import COLLECTOR as SIGNALS, SignalCollector
+from soakwatch.exporters.soak.signals import COLLECTOR as SIGNALS
+from soakwatch.exporters.soak.signals import SignalCollector
 from soakwatch.exporters.soak.sinks.collector import SinkCollector
 from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
 from soakwatch.exporters.soak.source_info import SourceInfoCollector

@@ -102,5 +102,6 @@ def _section(r: CriterionResult, verdict: Verdict, tz: tzinfo) -> str:
             for k, s, v in values.per_key_rows(r)) + "</table>"
     notes = "".join(f"<li>{escape(n)}</li>" for n in r.notes)
     return (f'<section id="{r.id}"><h2>{escape(r.id)} {_badge(r.status)}</h2><p>{escape(r.description)} '
-            f"(severity {escape(r.severity)})</p><p>data source: {escape(r.data_source)}</p>{plot}<ul>{checks}</ul>{per_key}"
+            f"(severity {escape(r.severity)})</p><p>data source: {escape(r.data_source)}</p>"
+            f"{plot}<ul>{checks}</ul>{per_key}"
             + (f"<ul>{notes}</ul>" if notes else "") + "</section>")

@@ -49,7 +49,8 @@ def test_config_from_environment_and_check_config(config_file, monkeypatch, caps
     assert main(["--check-config"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == f"# config ok: {config_file}"
-    assert yaml.safe_load(out)["signals"] == {"subject": "signal.>", "source": "nats"}  # the config as it will run, defaults filled in
+    # the config as it will run, defaults filled in
+    assert yaml.safe_load(out)["signals"] == {"subject": "signal.>", "source": "nats"}
     assert main(["--config", "demo", "--check-config", "--nats-url", "nats://u:hunter2@127.0.0.1:4222"]) == 0
     out = capsys.readouterr().out
     assert "hunter2" not in out

@@ -89,7 +89,8 @@ def test_the_http_health_body_is_mapped_too():
     health = HealthCollector(config.health, errors := ErrorCounter())
     poller = HttpHealthPoller(config.health.http[0], health, errors, get=lambda url, timeout: (200, b'{"state":"UP"}'))
     assert poller.poll() == "healthy"
-    poller = HttpHealthPoller(config.health.http[0], health, errors, get=lambda url, timeout: (200, b'[["state","UP"]]'))
+    pairs = b'[["state","UP"]]'  # a JSON list that dict() would take: still not an object
+    poller = HttpHealthPoller(config.health.http[0], health, errors, get=lambda url, timeout: (200, pairs))
     assert poller.poll() is None and errors.get("health_http", "bad_json") == 1
     assert SoakExporter(config).subscriptions() == [] and not config.needs_nats()
 
@@ -158,6 +159,8 @@ def test_signals_from_the_jsonl_sink_are_mapped_and_not_restored_from_the_state_
     ({"health": {"source": "liveness"}}, r"health.source liveness needs the processes section"),
     ({"processes": {"match": {"a": "a"}}, "health": {"source": "liveness", "processes": ["a", "b"]}},
      r"health.processes liveness needs every process in processes.match, not 'b'"),
+    ({"processes": True, "health": {"source": "liveness", "http": [{"process": "a", "url": "http://x/h"}]}},
+     r"health.http is not read with source liveness"),
     ({"signals": {"source": "jsonl"}}, r"signals.source jsonl needs sinks.jsonl"),
     ({"signals": {"source": "sqlite"}}, r"signals.source must be one of nats, jsonl"),
     ({"harvester": {"source": "manifest"}}, r"harvester.source manifest needs the manifest section"),

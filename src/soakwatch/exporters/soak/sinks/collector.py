@@ -33,7 +33,7 @@ class SinkCollector(Collector):
     def __init__(self, config: SinksConfig, errors: ErrorCounter, clock: Callable[[], float] = time.time) -> None:
         self._errors = errors
         self._clock = clock
-        self._readers: dict[str, JsonlTail | SqlitePoller] = {}
+        self._readers: dict[str, JsonlTail[SinkRecord] | SqlitePoller] = {}
         if config.jsonl:
             self._readers["jsonl"] = JsonlTail(config.jsonl, errors)
         if config.sqlite:

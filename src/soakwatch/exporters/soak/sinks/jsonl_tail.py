@@ -109,7 +109,7 @@ class JsonlTail(Generic[T]):
         if not isinstance(body, dict):
             self._errors.count(self._collector, "jsonl_not_object")
             return None
-        return self._convert(body)  # type: ignore[no-any-return]
+        return self._convert(body)
 
     def _sink_record(self, body: dict[str, Any]) -> SinkRecord:
         ts = epoch_seconds(body.get("ts"))

@@ -16,6 +16,7 @@ from typing import Any
 from soakwatch.exporters.shared.errorlog import ErrorCounter
 from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
 from soakwatch.exporters.soak.sinks.parity import SinkCounts, Totals, aligned_end, compare
+from soakwatch.exporters.soak.sinks.record import SinkRecord
 from soakwatch.exporters.soak.sinks.sqlite_poll import SqlitePoller
 from soakwatch.options import CommandParser, env_flag
 
@@ -59,7 +60,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 def read_sinks(jsonl: Path, sqlite: Path, table: str, errors: ErrorCounter) -> dict[str, SinkCounts]:
     """Both sinks read completely (a last line without newline is not counted)."""
     counts = {"jsonl": SinkCounts(), "sqlite": SinkCounts()}
-    tail = JsonlTail(jsonl, errors)
+    tail: JsonlTail[SinkRecord] = JsonlTail(jsonl, errors)
     counts["jsonl"].add(tail.poll())
     tail.close()
     poller = SqlitePoller(sqlite, errors, table, max_batches=1)

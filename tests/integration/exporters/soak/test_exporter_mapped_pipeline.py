@@ -87,7 +87,8 @@ async def test_mapped_payloads_become_the_contracts_metrics_on_metrics(nats, tmp
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     nc = await nats_client.connect(nats.url)
     try:
-        await _until(lambda: (m := _scrape(port)) and m.get(("soak_exporter_nats_connected", ())) == 1, 30, "exporter up")
+        connected = ("soak_exporter_nats_connected", ())
+        await _until(lambda: (m := _scrape(port)) and m.get(connected) == 1, 30, "exporter up")
         for state in ("ok", "ok", "warn", "down"):
             await nc.publish("app.status.ingest", orjson.dumps({"state": state, "service": "ingest"}))
         await nc.publish("app.ingest.stats", orjson.dumps({"dropped": 2, "timeouts": 1, "reconnects": 0,
