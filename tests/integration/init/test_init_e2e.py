@@ -23,6 +23,13 @@ RUN_SECONDS = 70.0
 WITHOUT_DATA = {"export_rate", "sink_parity"}
 
 
+def _why(criteria: dict) -> str:
+    """Each criterion that did not pass, with its measurements and notes (the failure message)."""
+    keys = ("measured", "notes", "failed_processes")
+    return "\n".join(f"{cid}: {c['result']} {json.dumps({k: c.get(k) for k in keys})}"
+                     for cid, c in criteria.items() if c["result"] != "pass")
+
+
 def _port(flags: list[str], flag: str) -> int:
     return int(flags[flags.index(flag) + 1])
 
@@ -81,13 +88,13 @@ def test_init_config_under_the_local_stack_gives_the_right_verdicts(tmp_path: Pa
 
     assert clean_code == 1  # the two criteria without data never pass
     results = {cid: c["result"] for cid, c in clean.items()}
-    assert {cid for cid, r in results.items() if r != "pass"} - {"tick_latency"} == WITHOUT_DATA, clean
+    assert {cid for cid, r in results.items() if r != "pass"} - {"tick_latency"} == WITHOUT_DATA, _why(clean)
     assert results["tick_latency"] in ("pass", "warn")  # a warning on a machine busy with other tests
-    assert {cid for cid, r in results.items() if r == "no data"} == WITHOUT_DATA, clean
+    assert {cid for cid, r in results.items() if r == "no data"} == WITHOUT_DATA, _why(clean)
     assert "http" in clean["health_green"]["source"] and "nats" in clean["harvester_slo"]["source"]
 
     assert fault_code == 1
     results = {cid: c["result"] for cid, c in faulted.items()}
-    assert {cid for cid, r in results.items() if r == "fail"} == {"health_green"}, faulted
-    assert {cid for cid, r in results.items() if r == "no data"} == WITHOUT_DATA, faulted
+    assert {cid for cid, r in results.items() if r == "fail"} == {"health_green"}, _why(faulted)
+    assert {cid for cid, r in results.items() if r == "no data"} == WITHOUT_DATA, _why(faulted)
     assert faulted["health_green"]["failed_processes"] == ["acme-gateway"]
