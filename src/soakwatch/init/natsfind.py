@@ -125,6 +125,8 @@ async def listen(options: dict[str, Any], seconds: float, max_messages: int,
         await nc.subscribe(">", cb=listener.on_message, pending_msgs_limit=max_messages + 1000)
         await nc.flush(timeout=5)
         before, error = await asyncio.to_thread(_snapshot, monitor_url)
+        if before is not None and not any(c.name == CLIENT_NAME for c in before.values()):
+            before, error = None, f"{monitor_url} does not list this connection (the monitoring of another server?)"
         started = time.monotonic()
         try:
             await asyncio.wait_for(listener.full.wait(), timeout=seconds)

@@ -19,7 +19,7 @@ import psutil
 from altpipe_support import ENV, altpipe, init_argv
 
 from soakwatch.exporters.soak.config import load_config
-from soakwatch.stack import Server, free_port
+from soakwatch.stack import Server, free_port, nats_server
 
 ALT_PROCESSES = {"acme-ingest", "acme-scorer", "acme-gateway"}
 
@@ -98,8 +98,12 @@ def test_init_writes_a_config_the_exporter_accepts(nats: Server, tmp_path: Path)
         pipe_before = set(_tree(pipe))
         done, subjects = _run_init_watched(nats, init_argv(nats.url, monitor, [pipe, static], out), cwd)
         assert done.returncode == 0, done.stderr
+        # monitoring of another server is noticed and not used for rates
+        with nats_server(tmp_path / "other") as other:
+            wrong = init_argv(nats.url, f"http://127.0.0.1:{other.ports['monitor']}", [pipe], tmp_path / "wrong.yaml")
+            second = subprocess.run(wrong, env=ENV, cwd=cwd, capture_output=True, text=True, timeout=60)
         cmdlines = {p.pid: " ".join(p.info["cmdline"] or []) for p in psutil.process_iter(["cmdline"])
-                    if "altpipe acme-" in " ".join(p.info["cmdline"] or [])}
+                    if "altpipe acme-" in " ".join(p.info["cmdline"] or []) and str(pipe) in p.info["cmdline"]}
         pipe_after = set(_tree(pipe))
     # nothing published: the subscriber on `>` heard only the pipeline, and the server counted no message from init
     assert subjects and {s.split(".")[0] for s in subjects} == {"acme"}
@@ -108,6 +112,10 @@ def test_init_writes_a_config_the_exporter_accepts(nats: Server, tmp_path: Path)
     assert _tree(static) == static_before
     assert pipe_after == pipe_before  # the pipeline appends to its files; no new file (no -shm, -journal)
     assert list(cwd.iterdir()) == [] and list(cfg.iterdir()) == [out]
+
+    assert "msgs/s (monitoring)" in out.read_text()
+    assert second.returncode == 0 and "does not list this connection" in (tmp_path / "wrong.yaml").read_text()
+    assert "msgs/s (monitoring)" not in (tmp_path / "wrong.yaml").read_text()
 
     config = load_config(out, environ={})  # exactly as written
     assert set(config.processes.match) == ALT_PROCESSES  # type: ignore[union-attr]
