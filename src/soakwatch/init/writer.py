@@ -33,7 +33,7 @@ def flow(mapping: Mapping[str, object]) -> str:
 
 def render(p: Proposal, out: str, now: float | None = None) -> str:
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if now is None else now))
-    parts = [HEADER.format(when=when, out=out)]
+    parts = [HEADER.format(when=when, out=out).rstrip("\n")]
     for section in (_nats, _processes, _probe, _others, _health, _harvester, _signals, _exports, _sinks, _manifest):
         parts.append("\n".join(section(p)))
     return "\n\n".join(part for part in parts if part) + "\n"
