@@ -24,6 +24,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("soakwatch.verify.cli:main", "verdict on a soak window from Prometheus, with evidence (verify-soak)"),
     "watch": ("soakwatch.verify.cli:watch", "live verdict while a run goes, then its verdict (verify-soak --watch)"),
     "demo": ("soakwatch.demo.cli:main", "run a simulated soak pipeline against the stack, with named faults"),
+    "init": ("soakwatch.init.cli:main",
+             "look at a running pipeline, write a commented soak.yaml for it and show what it covers"),
     "quickstart": ("soakwatch.demo.quickstart:main", "up, a demo run, verify-soak with evidence, down"),
     "alert-log": ("soakwatch.alertlog:main", "log Alertmanager webhooks, one JSON line per alert"),
 }
