@@ -13,7 +13,8 @@ from soakwatch.errors import ConfigError
 CONTRACT_FIELDS: dict[str, dict[str, tuple[Any, ...] | None]] = {
     "health": {"status": HEALTH_STATUSES, "process": None, "pid": None, "ts": None},
     "harvester": {"queue_dropped": None, "substream_timeouts": None, "reconnect_count": None, "queue_depth": None},
-    "signals": {"confirm": (True, False), "strong": (True, False), "consistency": ("low", "ok"), "gating": None},
+    "signals": {"confirm": (True, False), "strong": (True, False), "consistency": ("low", "ok"), "gating": None,
+                "ts": None},
     "exports": {"backend": None, "ok": (True, False), "error": None, "ts": None},
 }
 _SCALAR = (str, int, float, bool)
@@ -29,6 +30,15 @@ class FieldMap:
 
     def __bool__(self) -> bool:
         return bool(self.fields or self.values)
+
+    def name(self, contract: str) -> str:
+        """The pipeline's name of contract field ``contract`` (the contract's own name when not mapped)."""
+        return self.fields.get(contract, contract)
+
+    def value(self, contract: str, value: Any) -> Any:
+        """The contract's value for ``value`` of contract field ``contract`` (itself when not mapped)."""
+        table = self.values.get(contract)
+        return value if table is None else _translate(value, table)
 
     def apply(self, body: dict[str, Any]) -> dict[str, Any]:
         """The payload in the contract's names and values; a mapped field the payload lacks is absent."""

@@ -24,7 +24,7 @@ from soakwatch.exporters.soak.processes import ProcessCollector
 from soakwatch.exporters.soak.signals import COLLECTOR as SIGNALS
 from soakwatch.exporters.soak.signals import SignalCollector
 from soakwatch.exporters.soak.sinks.collector import SinkCollector
-from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
+from soakwatch.exporters.soak.sinks.jsonl_tail import READ_ERRORS, JsonlTail
 from soakwatch.exporters.soak.source_info import SourceInfoCollector
 from soakwatch.exporters.soak.statefile import Persistent, StateFile
 from soakwatch.natsconn import redact_url
@@ -52,10 +52,13 @@ class SoakExporter:
         self.signal_file = (JsonlTail(config.sinks.jsonl, self.errors, convert=dict, collector=SIGNALS)
                             if config.signals and config.signals.source == "jsonl" and config.sinks
                             and config.sinks.jsonl else None)
+        if self.signal_file:
+            self.errors.declare(SIGNALS, READ_ERRORS)
         self.exports = (ExportCollector(self.errors, self.manifest, backends=config.exports.backends,
                                         mapping=config.exports.mapping)
                         if config.exports else None)
-        self.sinks = SinkCollector(config.sinks, self.errors) if config.sinks else None
+        self.sinks = (SinkCollector(config.sinks, self.errors, mapping=config.signals.mapping if config.signals
+                                    else None) if config.sinks else None)
         self.nats = NatsStatus()
         self.state = self._state_file()
 

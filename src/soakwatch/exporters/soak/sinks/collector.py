@@ -10,8 +10,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.fieldmap import FieldMap
 from soakwatch.exporters.shared.payload import not_in_future
 from soakwatch.exporters.soak.config import SinksConfig
+from soakwatch.exporters.soak.sinks import jsonl_tail, sqlite_poll
 from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
 from soakwatch.exporters.soak.sinks.parity import FIELDS, SinkCounts, aligned_end, compare
 from soakwatch.exporters.soak.sinks.record import SinkRecord
@@ -21,7 +23,8 @@ COLLECTOR = "sinks"
 
 
 class SinkCollector(Collector):
-    """Reads both sinks from their start; parity compares whole seconds both sinks have reached.
+    """Reads both sinks from their start; parity compares whole seconds both sinks have reached. ``mapping``
+    (the signals section's) names the fields and columns read and translates their values.
 
     Sample::
 
@@ -30,17 +33,20 @@ class SinkCollector(Collector):
         soak_sink_parity_diff_ratio{field="strong_ratio"} 0.0
     """
 
-    def __init__(self, config: SinksConfig, errors: ErrorCounter, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: SinksConfig, errors: ErrorCounter, clock: Callable[[], float] = time.time,
+                 mapping: FieldMap | None = None) -> None:
         self._errors = errors
         self._clock = clock
         self._readers: dict[str, JsonlTail[SinkRecord] | SqlitePoller] = {}
         if config.jsonl:
-            self._readers["jsonl"] = JsonlTail(config.jsonl, errors)
+            self._readers["jsonl"] = JsonlTail(config.jsonl, errors, mapping=mapping)
         if config.sqlite:
-            self._readers["sqlite"] = SqlitePoller(config.sqlite, errors, config.table)
+            self._readers["sqlite"] = SqlitePoller(config.sqlite, errors, config.table, mapping=mapping)
         self.counts = {name: SinkCounts() for name in self._readers}
         self._lock = threading.Lock()
         errors.declare(COLLECTOR, tuple(f"{name}_future_ts" for name in self._readers))
+        errors.declare(COLLECTOR, (jsonl_tail.SINK_ERRORS if config.jsonl else ())
+                       + (sqlite_poll.READ_ERRORS if config.sqlite else ()))
 
     def poll(self) -> None:
         for name, reader in self._readers.items():

@@ -10,10 +10,14 @@ from typing import Any, BinaryIO, Generic, TypeVar
 import orjson
 
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.fieldmap import FieldMap
 from soakwatch.exporters.soak.signals import flag
-from soakwatch.exporters.soak.sinks.record import SinkRecord, epoch_seconds
+from soakwatch.exporters.soak.sinks.record import SinkRecord, epoch_seconds, field_label
 
 COLLECTOR = "sinks"
+READ_ERRORS = ("jsonl_missing", "jsonl_bad_json", "jsonl_not_object", "jsonl_cut_line")  # of any tail
+SINK_ERRORS = (*READ_ERRORS, "jsonl_no_ts", "jsonl_no_field")  # of a tail read as the signal sink
+FLAGS = ("confirm", "strong")
 _CHUNK = 1 << 20
 T = TypeVar("T")
 
@@ -23,14 +27,16 @@ class JsonlTail(Generic[T]):
 
     A line without its newline waits for the rest. On rotation the old file is read to its end before
     the new one is opened; on truncation reading restarts at 0. Counts already returned are never lost.
-    ``convert`` turns each line's JSON object into the record returned (default: a SinkRecord); errors are
-    counted under ``collector``.
+    ``convert`` turns each line's JSON object into the record returned (default: a SinkRecord, read through
+    ``mapping``, the signals section's field and value mapping); errors are counted under ``collector``.
     """
 
     def __init__(self, path: Path, errors: ErrorCounter, max_bytes_per_poll: int = 64 << 20,
-                 convert: Callable[[dict[str, Any]], T] | None = None, collector: str = COLLECTOR) -> None:
+                 convert: Callable[[dict[str, Any]], T] | None = None, collector: str = COLLECTOR,
+                 mapping: FieldMap | None = None) -> None:
         self.path = Path(path)
         self._errors = errors
+        self._map = mapping or FieldMap()
         self._convert: Callable[[dict[str, Any]], Any] = convert or self._sink_record
         self._collector = collector
         self._fh: BinaryIO | None = None
@@ -111,10 +117,15 @@ class JsonlTail(Generic[T]):
             return None
         return self._convert(body)
 
-    def _sink_record(self, body: dict[str, Any]) -> SinkRecord:
+    def _sink_record(self, record: dict[str, Any]) -> SinkRecord:
+        """A signal in the pipeline's names; a missing ts or flag field is counted (the record still counts)."""
+        body = self._map.apply(record)
         ts = epoch_seconds(body.get("ts"))
         if ts is None:
-            self._errors.count(self._collector, "jsonl_no_ts")
+            self._errors.count(self._collector, "jsonl_no_ts", field_label(self._map, "ts"))
+        missing = [field_label(self._map, f) for f in FLAGS if f not in body]
+        if missing:
+            self._errors.count(self._collector, "jsonl_no_field", f"no {', '.join(missing)} in {self.path}")
         return SinkRecord(ts, flag(body.get("confirm")), flag(body.get("strong")))
 
     def close(self) -> None:

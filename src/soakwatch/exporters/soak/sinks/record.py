@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from soakwatch.exporters.shared.fieldmap import FieldMap
+
 
 class SinkRecord(NamedTuple):
     ts: float | None
@@ -20,3 +22,9 @@ def epoch_seconds(value: object) -> float | None:
         if abs(ts) >= limit:
             return ts / scale
     return ts
+
+
+def field_label(mapping: FieldMap, contract: str) -> str:
+    """A sink field as the pipeline names it, with the mapping that names it (``is_strong (signals.fields.strong)``)."""
+    name = mapping.name(contract)
+    return repr(name) if name == contract else f"{name!r} (signals.fields.{contract})"
