@@ -13,7 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from soakwatch.errors import ConfigError
 from soakwatch.exporters.shared.errorlog import ErrorCounter
+from soakwatch.exporters.shared.fieldmap import FieldMap
+from soakwatch.exporters.soak.config import load_config
 from soakwatch.exporters.soak.sinks.jsonl_tail import JsonlTail
 from soakwatch.exporters.soak.sinks.parity import SinkCounts, Totals, aligned_end, compare
 from soakwatch.exporters.soak.sinks.record import SinkRecord
@@ -45,9 +48,12 @@ def parse_time(text: str, now: float | None = None) -> float:
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = CommandParser(prog=prog, description="Dual-sink parity of the signal sinks: total, "
                                      "confirm and strong_ratio differences over an aligned window.")
+    env_flag(parser, "--config", env="SOAK_PARITY_CONFIG",
+             help="the soak exporter's config (soak.yaml): its signals.fields/values name the sinks' fields and "
+                  "values, its sinks section gives --jsonl, --sqlite and --table unless those are set")
     env_flag(parser, "--jsonl", env="SOAK_SINK_JSONL", help="the JSONL sink file")
     env_flag(parser, "--sqlite", env="SOAK_SINK_SQLITE", help="the SQLite sink database")
-    env_flag(parser, "--table", env="SOAK_SINK_TABLE", default="signals", help="SQLite table")
+    env_flag(parser, "--table", env="SOAK_SINK_TABLE", help="SQLite table (default signals)")
     env_flag(parser, "--since", env="SOAK_PARITY_SINCE", type=parse_time,
              help="window start: epoch s, ISO 8601, or a duration ago (60m)")
     env_flag(parser, "--until", env="SOAK_PARITY_UNTIL", type=parse_time, help="window end (same forms)")
@@ -57,16 +63,20 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
-def read_sinks(jsonl: Path, sqlite: Path, table: str, errors: ErrorCounter) -> dict[str, SinkCounts]:
-    """Both sinks read completely (a last line without newline is not counted)."""
+def read_sinks(jsonl: Path, sqlite: Path, table: str, errors: ErrorCounter,
+               mapping: FieldMap | None = None) -> dict[str, SinkCounts]:
+    """Both sinks read completely through ``mapping`` (a last line without newline is not counted); a column
+    the SQLite table lacks is a ConfigError naming it."""
     counts = {"jsonl": SinkCounts(), "sqlite": SinkCounts()}
-    tail: JsonlTail[SinkRecord] = JsonlTail(jsonl, errors)
+    tail: JsonlTail[SinkRecord] = JsonlTail(jsonl, errors, mapping=mapping)
     counts["jsonl"].add(tail.poll())
     tail.close()
-    poller = SqlitePoller(sqlite, errors, table, max_batches=1)
+    poller = SqlitePoller(sqlite, errors, table, max_batches=1, mapping=mapping)
     while records := poller.poll():
         counts["sqlite"].add(records)
     poller.close()
+    if poller.missing:
+        raise ConfigError("--sqlite", f"must have the columns read: {poller.describe_missing()}")
     return counts
 
 
@@ -98,10 +108,10 @@ def report(counts: dict[str, SinkCounts], paths: dict[str, str], since: float | 
 
 
 def parity_diff(jsonl: str | Path, sqlite: str | Path, since: float | None = None, until: float | None = None,
-                table: str = "signals", threshold_pct: float = 0.5) -> dict[str, Any]:
-    """Read both sinks and return the parity_diff.json document (used by the command and the verifier)."""
+                table: str = "signals", threshold_pct: float = 0.5, mapping: FieldMap | None = None) -> dict[str, Any]:
+    """Read both sinks (through the signals section's ``mapping``) and return the parity_diff.json document."""
     errors = ErrorCounter(log_every=float("inf"))
-    counts = read_sinks(Path(jsonl), Path(sqlite), table, errors)
+    counts = read_sinks(Path(jsonl), Path(sqlite), table, errors, mapping)
     return report(counts, {"jsonl": str(jsonl), "sqlite": str(sqlite)}, since, until, threshold_pct, errors)
 
 
@@ -109,11 +119,28 @@ def _iso(second: int | None) -> str | None:
     return None if second is None else datetime.fromtimestamp(second, UTC).isoformat().replace("+00:00", "Z")
 
 
+def _from_config(args: argparse.Namespace) -> FieldMap | None:
+    """``--config``: the signals mapping, and the sinks' paths and table where no flag gives them."""
+    if not args.config:
+        return None
+    config = load_config(args.config)
+    if config.sinks:
+        args.jsonl = args.jsonl or (str(config.sinks.jsonl) if config.sinks.jsonl else None)
+        args.sqlite = args.sqlite or (str(config.sinks.sqlite) if config.sinks.sqlite else None)
+        args.table = args.table or config.sinks.table
+    return config.signals.mapping if config.signals else None
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "soakwatch parity") -> int:
     try:
         args = build_parser(prog).parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    try:
+        mapping = _from_config(args)
+    except (ConfigError, OSError) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
     for flag, value in (("--jsonl", args.jsonl), ("--sqlite", args.sqlite)):
         if not value:
             print(f"{prog}: invalid config: {flag} is required (see --help)", file=sys.stderr)
@@ -121,7 +148,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "soakwatch parity") -> i
         if not Path(value).is_file():
             print(f"{prog}: invalid config: {flag} must name an existing file, got {value!r}", file=sys.stderr)
             return 2
-    result = parity_diff(args.jsonl, args.sqlite, args.since, args.until, args.table, args.threshold_pct)
+    try:
+        result = parity_diff(args.jsonl, args.sqlite, args.since, args.until, args.table or "signals",
+                             args.threshold_pct, mapping)
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     print(json.dumps({k: result[k] for k in ("total_diff_pct", "confirm_diff_pct", "strong_ratio_diff_pct",
