@@ -1,0 +1,117 @@
+"""The runs (pipeline, run id) a store holds in a window, and the one scope a verdict judges.
+
+Every soak series carries ``pipeline`` and ``run_id`` (target labels). Before judging, verify-soak asks the store
+(``/api/v1/series``) which pairs have ``soak_*`` series in the window: without ``--pipeline``/``--run-id``/
+``--selector`` and more than one pair it refuses (exit 2) and lists them; with a scope that matches nothing every
+criterion is "no data". A run manifest's run id scopes the verdict when no scope flag is given and the store's
+series carry ``run_id`` labels at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from soakwatch.errors import ConfigError
+from soakwatch.verify.promapi import PromClient
+from soakwatch.verify.scope import Matcher, Scope
+
+SOAK_SERIES = '{__name__=~"soak_.+"}'
+LABELS = ("pipeline", "run_id")
+NONE = "(none)"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One (pipeline, run id) pair of the store and how many soak series it has; "" where a label is absent."""
+
+    pipeline: str
+    run_id: str
+    series: int
+
+    @property
+    def name(self) -> str:
+        if not (self.pipeline or self.run_id):
+            return NONE
+        return f"pipeline {self.pipeline or NONE}, run_id {self.run_id or NONE}"
+
+    @property
+    def flags(self) -> str:
+        """The flags that choose this run (a missing label: a selector that requires it empty)."""
+        parts = [f"--pipeline {_shell(self.pipeline)}"] if self.pipeline else []
+        parts += [f"--run-id {_shell(self.run_id)}"] if self.run_id else []
+        empty = [f'{label}=""' for label, value in zip(LABELS, (self.pipeline, self.run_id), strict=True)
+                 if not value]
+        if empty:
+            parts.append("--selector " + _shell("{" + ",".join(empty) + "}"))
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a verdict is for: its scope, where it came from, and the runs the scope matched in the window."""
+
+    scope: Scope
+    origin: str  # "flags", "run manifest" or "whole store"
+    runs: tuple[Run, ...]
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.runs)
+
+    def label(self, name: str) -> str | None:
+        """The one value of ``name`` (pipeline, run_id) the judged series carry, if they agree on one."""
+        values = {getattr(run, name) for run in self.runs}
+        if len(values) == 1:
+            return values.pop() or None
+        return self.scope.equal(name)
+
+    def describe(self) -> dict[str, Any]:
+        """For verdict.json and source_manifest.json."""
+        return {"selector": self.scope.selector if self.scope else None, "origin": self.origin,
+                "pipeline": self.label("pipeline"), "run_id": self.label("run_id"), "matched": self.matched,
+                "runs": [dataclasses.asdict(run) for run in self.runs]}
+
+    def headline(self) -> str:
+        """One line for the report header."""
+        scope = self.scope.selector if self.scope else "whole store"
+        runs = ", ".join(run.name for run in self.runs) or "nothing: the selector matched no series in the window"
+        return f"scope {scope} ({self.origin}): {runs}"
+
+
+def found(client: PromClient, scope: Scope, start: float, end: float) -> tuple[Run, ...]:
+    """The runs with soak series in ``[start, end]`` that ``scope`` selects, most series first."""
+    pairs = Counter(tuple(labels.get(label, "") for label in LABELS)
+                    for labels in client.series(scope.apply(SOAK_SERIES), start, end))
+    return tuple(Run(pipeline, run_id, n) for (pipeline, run_id), n in
+                 sorted(pairs.items(), key=lambda item: (-item[1], item[0])))
+
+
+def resolve(client: PromClient, scope: Scope, manifest_run_id: str | None, start: float, end: float) -> Target:
+    """The scope to judge: the flags', else the run manifest's run id (when the series carry run ids), else the
+    whole store when it holds one run at most; several runs and no scope: a ConfigError listing them."""
+    if scope:
+        return Target(scope, "flags", found(client, scope, start, end))
+    runs = found(client, Scope(), start, end)
+    if manifest_run_id and any(run.run_id for run in runs):
+        chosen = Scope((Matcher("run_id", "=", manifest_run_id),))
+        return Target(chosen, "run manifest", tuple(run for run in runs if run.run_id == manifest_run_id))
+    if len(runs) > 1:
+        raise ConfigError("--pipeline/--run-id/--selector", refusal(runs))
+    return Target(Scope(), "whole store", runs)
+
+
+def refusal(runs: tuple[Run, ...]) -> str:
+    lines = [f"  {run.name}: {run.series} soak series; choose it with {run.flags}" for run in runs]
+    return (f"is required: the store holds {len(runs)} runs in the window and a verdict judges one:\n"
+            + "\n".join(lines))
+
+
+def _shell(text: str) -> str:
+    """``text`` quoted for a POSIX shell when it needs quoting."""
+    if text and all(c.isalnum() or c in "-_.:/@+=" for c in text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
+
