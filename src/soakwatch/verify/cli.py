@@ -85,8 +85,8 @@ def add_scope_flags(parser: argparse.ArgumentParser) -> None:
                                    "several pipelines or runs in the window and no scope: exit 2, listing them")
     env_flag(scope, "--pipeline", env="SOAK_PIPELINE", metavar="NAME", help='judge only series with pipeline="NAME"')
     env_flag(scope, "--run-id", env="SOAK_RUN_ID", metavar="ID",
-             help='judge only series with run_id="ID" (default: the run manifest\'s run id, when the series carry '
-                  "run_id labels)")
+             help='judge only series with run_id="ID" (default: the run manifest\'s run id, when series of the '
+                  "window carry it)")
     env_flag(scope, "--selector", env="SOAK_SELECTOR", metavar="'{...}'",
              help="""more label matchers, '{label="value",...}' with = != =~ !~""")
 

@@ -3,14 +3,14 @@
 Every soak series carries ``pipeline`` and ``run_id`` (target labels). Before judging, verify-soak asks the store
 (``/api/v1/series``) which pairs have ``soak_*`` series in the window: without ``--pipeline``/``--run-id``/
 ``--selector`` and more than one pair it refuses (exit 2) and lists them; with a scope that matches nothing every
-criterion is "no data". A run manifest's run id scopes the verdict when no scope flag is given and the store's
-series carry ``run_id`` labels at all.
+criterion is "no data". A run manifest's run id scopes the verdict when no scope flag is given and series of the
+window carry that ``run_id`` (a stack whose target labels name another id, or none, is judged as a whole store).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,9 +82,16 @@ class Target:
 
 
 def found(client: PromClient, scope: Scope, start: float, end: float) -> tuple[Run, ...]:
-    """The runs with soak series in ``[start, end]`` that ``scope`` selects, most series first."""
-    pairs = Counter(tuple(labels.get(label, "") for label in LABELS)
-                    for labels in client.series(scope.apply(SOAK_SERIES), start, end))
+    """The runs with soak series in ``[start, end]`` that ``scope`` selects, most series first.
+
+    The series endpoint answers from the store's index, which VictoriaMetrics keeps per day: when it names any
+    series, one count over the window's samples keeps only the runs that have samples in the window."""
+    selector = scope.apply(SOAK_SERIES)
+    if not client.series(selector, start, end):
+        return ()
+    query = f"count by ({', '.join(LABELS)}) (last_over_time({selector}[{max(1, math.ceil(end - start))}s]))"
+    pairs = {tuple(item["metric"].get(label, "") for label in LABELS): int(float(item["value"][1]))
+             for item in client.query(query, end).get("result", [])}
     return tuple(Run(pipeline, run_id, n) for (pipeline, run_id), n in
                  sorted(pairs.items(), key=lambda item: (-item[1], item[0])))
 
@@ -95,12 +102,14 @@ def resolve(client: PromClient, scope: Scope, manifest_run_id: str | None, start
     if scope:
         return Target(scope, "flags", found(client, scope, start, end))
     runs = found(client, Scope(), start, end)
-    if manifest_run_id and any(run.run_id for run in runs):
+    if manifest_run_id and any(run.run_id == manifest_run_id for run in runs):
         chosen = Scope((Matcher("run_id", "=", manifest_run_id),))
         return Target(chosen, "run manifest", tuple(run for run in runs if run.run_id == manifest_run_id))
     if len(runs) > 1:
         raise ConfigError("--pipeline/--run-id/--selector", refusal(runs))
-    return Target(Scope(), "whole store", runs)
+    origin = f"whole store; no series has the run manifest's run_id {manifest_run_id}" if manifest_run_id and any(
+        run.run_id for run in runs) else "whole store"
+    return Target(Scope(), origin, runs)
 
 
 def refusal(runs: tuple[Run, ...]) -> str:
