@@ -20,8 +20,8 @@ from soakwatch.verify.querier import QueryLog
 from soakwatch.verify.session import DEFAULT_SINCE, aim, report, scope_flags, select, setup, store_auth
 from soakwatch.verify.window import Window, parse_duration, parse_time
 
-__all__ = ["add_scope_flags", "add_store_flags", "scope_flags", "build_parser", "guarded", "main", "run", "select", "store_auth", "watch",
-           "window_end"]
+__all__ = ["add_scope_flags", "add_store_flags", "build_parser", "guarded", "main", "run", "scope_flags", "select",
+           "store_auth", "watch", "window_end"]
 
 PROG = "verify-soak"
 

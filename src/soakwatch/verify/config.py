@@ -39,7 +39,7 @@ class Settings:
     disabled: tuple[str, ...] = ()
     planned_seconds: float | None = None  # the file's criteria.run_duration.threshold; after with_planned: in force
     warmups: dict[str, float] = dataclasses.field(default_factory=dict)  # seconds each criterion skips at the start
-    scope: Scope = Scope()  # the matchers every query carries (--pipeline, --run-id, --selector)
+    scope: Scope = dataclasses.field(default_factory=Scope)  # matchers on every query (--pipeline, --run-id, ...)
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as plain data, for source_manifest.json."""

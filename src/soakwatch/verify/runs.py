@@ -75,10 +75,12 @@ class Target:
                 "runs": [dataclasses.asdict(run) for run in self.runs]}
 
     def headline(self) -> str:
-        """One line for the report header."""
-        scope = self.scope.selector if self.scope else "whole store"
-        runs = ", ".join(run.name for run in self.runs) or "nothing: the selector matched no series in the window"
-        return f"scope {scope} ({self.origin}): {runs}"
+        """The scope and the runs it matched, for the report header (after "scope")."""
+        runs = ", ".join(run.name for run in self.runs)
+        if self.scope:
+            matched = runs or "nothing: the selector matched no series in the window"
+            return f"{self.scope.selector} ({self.origin}): {matched}"
+        return f"{self.origin}: {runs or 'no soak series in the window'}"
 
 
 def found(client: PromClient, scope: Scope, start: float, end: float) -> tuple[Run, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from soakwatch.errors import ConfigError
@@ -178,7 +178,7 @@ def _rewrite(tokens: list[Token], added: str) -> Iterator[str]:
             i += 1
 
 
-def _braces(tokens: list[Token], i: int, added: str) -> Iterator[str]:
+def _braces(tokens: list[Token], i: int, added: str) -> Generator[str, None, int]:
     """The matcher list opening at ``tokens[i]`` with ``added`` appended; returns the index after its ``}``."""
     end = _closing(tokens, i, "{", "}")
     if tokens[end].text != "}":  # never closed: left as it is, for the store to reject

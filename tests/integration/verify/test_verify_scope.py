@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 from verify_support import BASE, backfill, start_prometheus
 
+from soakwatch.errors import ConfigError
 from soakwatch.stack import Server
-from soakwatch.testing.soak_history import LENGTH, History, build
-from soakwatch.verify.cli import main
+from soakwatch.testing.soak_history import LEAD_IN, LENGTH, History, build
+from soakwatch.verify.cli import build_parser, main
 from soakwatch.verify.compare.cli import main as compare_main
 from soakwatch.verify.criteria import ORDER
+from soakwatch.verify.live.watch_cli import watch_soak
 from soakwatch.verify.scope import from_flags
 
 CLEAN = {"pipeline": "dev", "run_id": "r-clean"}
@@ -91,6 +93,7 @@ def test_the_run_manifest_run_id_scopes_the_verdict(mixed: Server, capsys, tmp_p
     manifest = tmp_path / "run_manifest.json"
     manifest.write_text(json.dumps({"run_id": "r-broken"}))
     code, document = verdict(capsys, mixed.url, "--run-manifest", str(manifest))
+    assert code == 1
     assert {k: v for k, v in results(document).items() if v != "pass"} == {"tick_rate": "fail"}
     assert document["scope"]["origin"] == "run manifest" and document["scope"]["selector"] == '{run_id="r-broken"}'
 
@@ -152,3 +155,21 @@ def _canonical(data: dict[str, Any]) -> list[Any]:
     if data["resultType"] == "scalar":
         return [result]
     return sorted(json.dumps(item, sort_keys=True) for item in result)
+
+
+@pytest.mark.parametrize(("run_id", "verdict_text"), [("r-clean", "pass"), ("r-broken", "fail")])
+def test_the_watch_judges_only_its_scope(mixed: Server, capsys, run_id, verdict_text):
+    start = BASE + LEAD_IN
+    clock = [start]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    argv = ["--watch", "--prometheus-url", mixed.url, "--run-start", str(start), "--every", "600s", "--only",
+            "tick_rate", "--format", "json"]
+    with pytest.raises(ConfigError, match="the store holds 2 runs in the window"):
+        watch_soak(build_parser().parse_args(argv), "verify-soak", lambda: clock[0], sleep)
+    code = watch_soak(build_parser().parse_args([*argv, "--run-id", run_id]), "verify-soak", lambda: clock[0], sleep)
+    document = json.loads(capsys.readouterr().out)
+    assert (code, document["verdict"], document["scope"]["run_id"]) == (int(verdict_text == "fail"), verdict_text,
+                                                                        run_id)

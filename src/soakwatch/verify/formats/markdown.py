@@ -16,7 +16,7 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
         "# Soak verdict", "",
         f"- Window: {w.iso(w.start, tz)} .. {w.iso(w.end, tz)} ({values.duration(w.seconds)})",
         f"- Source: {verdict.url}",
-        *([f"- Scope: {verdict.target.headline().removeprefix('scope ')}"] if verdict.target else []), "",
+        *([f"- Scope: {verdict.target.headline()}"] if verdict.target else []), "",
         "| criterion | result | measured | threshold | detail |", "|---|---|---|---|---|",
     ]
     for r in verdict.results:
