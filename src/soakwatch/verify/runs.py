@@ -12,10 +12,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from soakwatch.errors import ConfigError
-from soakwatch.verify.promapi import PromClient
+from soakwatch.verify.promapi import PromClient, PrometheusError
 from soakwatch.verify.scope import Matcher, Scope
 
 SOAK_SERIES = '{__name__=~"soak_.+"}'
@@ -108,16 +109,43 @@ def resolve(client: PromClient, scope: Scope, manifest_run_id: str | None, start
         chosen = Scope((Matcher("run_id", "=", manifest_run_id),))
         return Target(chosen, "run manifest", tuple(run for run in runs if run.run_id == manifest_run_id))
     if len(runs) > 1:
-        raise ConfigError("--pipeline/--run-id/--selector", refusal(runs))
+        raise ConfigError("--pipeline/--run-id/--selector", refusal(runs, seen(client, start, end)))
     origin = f"whole store; no series has the run manifest's run_id {manifest_run_id}" if manifest_run_id and any(
         run.run_id for run in runs) else "whole store"
     return Target(Scope(), origin, runs)
 
 
-def refusal(runs: tuple[Run, ...]) -> str:
-    lines = [f"  {run.name}: {run.series} soak series; choose it with {run.flags}" for run in runs]
+def seen(client: PromClient, start: float, end: float) -> dict[tuple[str, ...], tuple[float, float]]:
+    """When each run's soak series were first and last seen in the window (to the subquery's step); empty when the
+    store cannot say."""
+    step = max(15, math.ceil((end - start) / 240))
+    seen_at: dict[tuple[str, ...], list[float]] = {}
+    present = f"count by ({', '.join(LABELS)}) (last_over_time({SOAK_SERIES}[{step}s]))"
+    for combine in ("min", "max"):
+        query = f"{combine}_over_time(timestamp({present})[{max(step, math.ceil(end - start))}s:{step}s])"
+        try:
+            result = client.query(query, end).get("result", [])
+        except PrometheusError:
+            return {}
+        for item in result:
+            key = tuple(item["metric"].get(label, "") for label in LABELS)
+            seen_at.setdefault(key, []).append(float(item["value"][1]))
+    return {key: (min(times), max(times)) for key, times in seen_at.items()}
+
+
+def refusal(runs: tuple[Run, ...], times: dict[tuple[str, ...], tuple[float, float]] | None = None) -> str:
+    times = times or {}
+    lines = [f"  {run.name}: {run.series} soak series{_seen(times.get((run.pipeline, run.run_id)))}; choose it "
+             f"with {run.flags}" for run in runs]
     return (f"is required: the store holds {len(runs)} runs in the window and a verdict judges one:\n"
             + "\n".join(lines))
+
+
+def _seen(times: tuple[float, float] | None) -> str:
+    if times is None:
+        return ""
+    first, last = (datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for t in times)
+    return f", seen {first} .. {last}"
 
 
 def _shell(text: str) -> str:

@@ -62,6 +62,7 @@ def test_no_scope_and_two_runs_is_refused_listing_both(mixed: Server, capsys):
     assert "the store holds 2 runs in the window" in err
     assert "pipeline dev, run_id r-clean" in err and "choose it with --pipeline dev --run-id r-clean" in err
     assert "pipeline nightly, run_id r-broken" in err and "--pipeline nightly --run-id r-broken" in err
+    assert err.count("seen 2026-01-01T00:05:00Z .. 2026-01-01T01:05:00Z") == 2
 
 
 @pytest.mark.parametrize(("flags", "failing", "run"), [

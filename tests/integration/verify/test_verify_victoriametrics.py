@@ -45,6 +45,7 @@ def test_two_runs_on_victoriametrics_are_refused_then_judged_one_by_one(tmp_path
                                 document["scope"]["pipeline"])
     assert refused == 2
     assert "--pipeline dev --run-id r-clean" in err and "--pipeline nightly --run-id r-broken" in err
+    assert err.count("seen 2026-01-01T00:05:") == 2 and err.count(".. 2026-01-01T01:05:00Z") == 2, err  # to a step
     assert outcomes == {"r-clean": (0, set(), "dev"), "r-broken": (1, {"tick_rate"}, "nightly")}
 
 

@@ -32,7 +32,8 @@ class FakeStore:
                 counts[key] = counts.get(key, 0) + 1
         metric = [({k: v for k, v in zip(("pipeline", "run_id"), key, strict=True) if v}, n)
                   for key, n in counts.items()]
-        return {"resultType": "vector", "result": [{"metric": m, "value": [at, str(n)]} for m, n in metric]}
+        value = (lambda n: str(at)) if "timestamp(" in expr else str  # when seen: the query's time
+        return {"resultType": "vector", "result": [{"metric": m, "value": [at, value(n)]} for m, n in metric]}
 
 
 def _selects(expr: str, labels: dict[str, str]) -> bool:
@@ -51,8 +52,9 @@ def test_several_runs_and_no_scope_are_refused_with_the_flags_to_choose() -> Non
         resolve(FakeStore(A, A, B, BARE), Scope(), None, 0, 3600)  # type: ignore[arg-type]
     text = str(info.value)
     assert text.startswith("invalid config: --pipeline/--run-id/--selector is required: the store holds 3 runs")
-    assert "pipeline dev, run_id r1: 2 soak series; choose it with --pipeline dev --run-id r1" in text
-    assert "(none): 1 soak series; choose it with --selector '{pipeline=\"\",run_id=\"\"}'" in text
+    assert "pipeline dev, run_id r1: 2 soak series, seen 1970-01-01T01:00:00Z .. 1970-01-01T01:00:00Z; choose it " \
+           "with --pipeline dev --run-id r1" in text
+    assert "(none): 1 soak series, seen" in text and "choose it with --selector '{pipeline=\"\",run_id=\"\"}'" in text
 
 
 def test_one_run_is_judged_as_the_whole_store_and_named() -> None:
