@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -89,3 +90,20 @@ def test_a_scope_matching_nothing_says_so() -> None:
 def test_refusal_quotes_values_for_the_shell() -> None:
     assert "--pipeline 'my pipe' --run-id r1" in refusal((Run("my pipe", "r1", 3), Run("", "r2", 1)))
     assert "--run-id r2 --selector '{pipeline=\"\"}'" in refusal((Run("my pipe", "r1", 3), Run("", "r2", 1)))
+
+
+def test_every_report_format_names_the_scope() -> None:
+    from datetime import UTC
+
+    from soakwatch.verify.engine import Verdict
+    from soakwatch.verify.formats import FORMATTERS
+    from soakwatch.verify.window import Window
+
+    verdict = Verdict(Window(0, 3600), "http://store", [], False)
+    verdict.target = Target(from_flags("dev", "r1", None), "flags", (Run("dev", "r1", 85),))
+    assert json.loads(FORMATTERS["json"](verdict, UTC))["scope"]["selector"] == '{pipeline="dev",run_id="r1"}'
+    for name, render in FORMATTERS.items():
+        if name == "json":
+            continue
+        assert '{pipeline="dev",run_id="r1"} (flags): pipeline dev, run_id r1' in render(verdict, UTC).replace(
+            "&quot;", '"'), name
