@@ -19,7 +19,8 @@ from soakwatch.errors import ConfigError
 from soakwatch.verify.promapi import PromClient, PrometheusError
 from soakwatch.verify.scope import Matcher, Scope
 
-SOAK_SERIES = '{__name__=~"soak_.+"}'
+# a run's own series; soak_verdict_* are verify-soak's live states (pushed with the watcher's run_id), not the run's
+SOAK_SERIES = '{__name__=~"soak_.+",__name__!~"soak_verdict_.+"}'
 LABELS = ("pipeline", "run_id")
 NONE = "(none)"
 

@@ -51,9 +51,11 @@ def test_two_runs_on_victoriametrics_are_refused_then_judged_one_by_one(tmp_path
 
 def test_an_earlier_run_of_the_same_day_is_not_in_the_window(tmp_path: Path, capsys):
     """VictoriaMetrics' series index is per day: the run three hours earlier is listed there but has no sample in
-    the window, so the later run is judged without a scope."""
+    the window, so the later run is judged without a scope; a live verdict's pushed states are no run."""
     history = History().merge(build(BASE, "tick_rate"), pipeline="dev", run_id="earlier")
     history.merge(build(BASE + 3 * 3600), pipeline="dev", run_id="later")
+    for t in range(BASE + 3 * 3600, BASE + 3 * 3600 + LENGTH, 15):
+        history.add("soak_verdict_state", t, 1, criterion="tick_rate", state="passing", run_id="watcher")
     with victoria_metrics(tmp_path, extra_args=["-retentionPeriod=100y"]) as vm:
         body = history.prometheus_text().encode()
         urllib.request.urlopen(urllib.request.Request(f"{vm.url}/api/v1/import/prometheus", data=body), timeout=30)

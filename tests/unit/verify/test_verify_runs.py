@@ -68,8 +68,9 @@ def test_the_flags_scope_wins_and_is_asked_with_its_matchers() -> None:
     store = FakeStore(A, B)
     target = resolve(store, from_flags(None, "r2", None), "r1", 0, 3600)  # type: ignore[arg-type]
     assert target.origin == "flags" and target.runs == (Run("nightly", "r2", 1),)
-    assert store.asked[0] == '{__name__=~"soak_.+",run_id="r2"}'
-    assert 'count by (pipeline, run_id) (last_over_time({__name__=~"soak_.+",run_id="r2"}[3600s]))' in store.asked
+    soak = '__name__=~"soak_.+",__name__!~"soak_verdict_.+"'
+    assert store.asked[0] == f'{{{soak},run_id="r2"}}'
+    assert f'count by (pipeline, run_id) (last_over_time({{{soak},run_id="r2"}}[3600s]))' in store.asked
 
 
 def test_the_run_manifest_scopes_only_when_its_run_id_is_on_series() -> None:
