@@ -86,7 +86,7 @@ def add_scope_flags(parser: argparse.ArgumentParser) -> None:
     env_flag(scope, "--pipeline", env="SOAK_PIPELINE", metavar="NAME", help='judge only series with pipeline="NAME"')
     env_flag(scope, "--run-id", env="SOAK_RUN_ID", metavar="ID",
              help='judge only series with run_id="ID" (default: the run manifest\'s run id, when series of the '
-                  "window carry it)")
+                  "window carry run_id labels)")
     env_flag(scope, "--selector", env="SOAK_SELECTOR", metavar="'{...}'",
              help="""more label matchers, '{label="value",...}' with = != =~ !~""")
 

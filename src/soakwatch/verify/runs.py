@@ -4,7 +4,7 @@ Every soak series carries ``pipeline`` and ``run_id`` (target labels). Before ju
 (``/api/v1/series``) which pairs have ``soak_*`` series in the window: without ``--pipeline``/``--run-id``/
 ``--selector`` and more than one pair it refuses (exit 2) and lists them; with a scope that matches nothing every
 criterion is "no data". A run manifest's run id scopes the verdict when no scope flag is given and series of the
-window carry that ``run_id`` (a stack whose target labels name another id, or none, is judged as a whole store).
+window carry ``run_id`` labels at all (none with its id: every criterion "no data", never another run's verdict).
 """
 
 from __future__ import annotations
@@ -101,19 +101,20 @@ def found(client: PromClient, scope: Scope, start: float, end: float) -> tuple[R
 
 
 def resolve(client: PromClient, scope: Scope, manifest_run_id: str | None, start: float, end: float) -> Target:
-    """The scope to judge: the flags', else the run manifest's run id (when the series carry run ids), else the
+    """The scope to judge: the flags', else the run manifest's run id (when series carry run ids), else the
     whole store when it holds one run at most; several runs and no scope: a ConfigError listing them."""
     if scope:
         return Target(scope, "flags", found(client, scope, start, end))
     runs = found(client, Scope(), start, end)
-    if manifest_run_id and any(run.run_id == manifest_run_id for run in runs):
+    labelled = sorted({run.run_id for run in runs if run.run_id})
+    if manifest_run_id and labelled:
         chosen = Scope((Matcher("run_id", "=", manifest_run_id),))
-        return Target(chosen, "run manifest", tuple(run for run in runs if run.run_id == manifest_run_id))
+        mine = tuple(run for run in runs if run.run_id == manifest_run_id)
+        origin = "run manifest" if mine else f"run manifest; the window's series have run_id {', '.join(labelled)}"
+        return Target(chosen, origin, mine)
     if len(runs) > 1:
         raise ConfigError("--pipeline/--run-id/--selector", refusal(runs, seen(client, start, end)))
-    origin = f"whole store; no series has the run manifest's run_id {manifest_run_id}" if manifest_run_id and any(
-        run.run_id for run in runs) else "whole store"
-    return Target(Scope(), origin, runs)
+    return Target(Scope(), "whole store", runs)
 
 
 def seen(client: PromClient, start: float, end: float) -> dict[tuple[str, ...], tuple[float, float]]:

@@ -99,6 +99,15 @@ def test_the_run_manifest_run_id_scopes_the_verdict(mixed: Server, capsys, tmp_p
     assert document["scope"]["origin"] == "run manifest" and document["scope"]["selector"] == '{run_id="r-broken"}'
 
 
+def test_a_run_manifest_id_on_no_series_is_no_data_not_another_runs_verdict(mixed: Server, capsys,
+                                                                           tmp_path: Path):
+    manifest = tmp_path / "run_manifest.json"
+    manifest.write_text(json.dumps({"run_id": "r-other"}))
+    code, document = verdict(capsys, mixed.url, "--run-manifest", str(manifest))
+    assert code == 1 and results(document) == dict.fromkeys(ORDER, "no data")
+    assert document["scope"]["origin"] == "run manifest; the window's series have run_id r-broken, r-clean"
+
+
 def test_one_run_in_the_store_is_judged_and_named(alone: Server, capsys):
     code, document = verdict(capsys, alone.url)
     assert code == 0 and document["scope"]["selector"] is None

@@ -76,7 +76,8 @@ def test_the_flags_scope_wins_and_is_asked_with_its_matchers() -> None:
 def test_the_run_manifest_scopes_only_when_its_run_id_is_on_series() -> None:
     assert resolve(FakeStore(A, B), Scope(), "r1", 0, 60).scope == from_flags(None, "r1", None)  # type: ignore
     target = resolve(FakeStore(A), Scope(), "other", 0, 60)  # type: ignore[arg-type]
-    assert target.scope == Scope() and "no series has the run manifest's run_id other" in target.origin
+    assert (target.scope, target.runs) == (from_flags(None, "other", None), ())  # no data, never r1's verdict
+    assert target.origin == "run manifest; the window's series have run_id r1"
     assert resolve(FakeStore(BARE), Scope(), "r1", 0, 60).origin == "whole store"  # type: ignore[arg-type]
 
 
