@@ -1,13 +1,13 @@
 """Benchmark of verify-soak scoped to one run in a central store: 20 backfilled 60-minute runs, one judged.
 
 Backfills (promtool) a store holding 20 runs of 60 minutes, each with its own ``run_id`` over four pipelines, in
-one window (the worst case: every run's series overlap the judged window; the other runs fail tick_rate, the
-judged one passes, so a scope that leaks shows in the verdict), and a store holding the judged run alone. Times
-``verify-soak --run-id ID --out DIR`` on the first and ``verify-soak --out DIR`` on the second, end to end with
-the evidence bundle, after one untimed warm-up verdict on each. Prints one JSON object; exits 1 when the scoped
-verdict misses the bar (< 2 s) or does not pass.
+one window (the worst case: every run's series overlap the judged window; ``--spread``: one after another; the
+other runs fail tick_rate, the judged one passes, so a scope that leaks shows in the verdict), and a store holding
+the judged run alone. Times ``verify-soak --run-id ID --out DIR`` on the first and ``verify-soak --out DIR`` on
+the second, end to end with the evidence bundle, after one untimed warm-up verdict on each. Prints one JSON
+object; exits 1 when the scoped verdict misses the bar (< 2 s) or does not pass.
 
-    PYTHONPATH=src python benchmarks/verify_scoped.py [--runs 20] [--repeats 3]
+    PYTHONPATH=src python benchmarks/verify_scoped.py [--runs 20] [--repeats 3] [--spread]
 """
 
 from __future__ import annotations
@@ -32,14 +32,18 @@ BAR = 2.0
 PIPELINES = ("dev", "staging", "nightly", "perf")
 
 
-def _store(workdir: Path, runs: int, judged: int) -> tuple[Path, float]:
-    """A TSDB of ``runs`` runs (run ``judged`` passes, the others fail tick_rate); seconds it took."""
+def _store(workdir: Path, runs: int, judged: int, spread: bool) -> tuple[Path, float]:
+    """A TSDB of ``runs`` runs (run ``judged`` passes, the others fail tick_rate), all in the judged run's window or
+    (``spread``) one after another, the judged one in the middle; seconds it took."""
     began = time.perf_counter()
     passing, failing = build(START), build(START, "tick_rate")
     history = History()
     for index in range(runs):
         labels = {"pipeline": PIPELINES[index % len(PIPELINES)], "run_id": run_id(index)}
-        history.merge(passing if index == judged else failing, **labels)
+        if spread and index != judged:
+            history.merge(build(START + (index - judged) * (LENGTH + 600), "tick_rate"), **labels)
+        else:
+            history.merge(passing if index == judged else failing, **labels)
     source, storage = workdir / "history.om", workdir / "tsdb"
     source.write_text(history.openmetrics())
     subprocess.run([find_binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(source),
@@ -77,15 +81,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="runs in the central store")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--spread", action="store_true",
+                        help="the runs one after another (default: all in the judged run's window, the worst case)")
     args = parser.parse_args()
     judged = args.runs // 2
-    report: dict[str, object] = {"runs_in_store": args.runs, "repeats": args.repeats}
+    report: dict[str, object] = {"runs_in_store": args.runs, "layout": "spread" if args.spread else "one window",
+                                 "repeats": args.repeats}
     with tempfile.TemporaryDirectory(prefix="verify-scoped-") as tmp:
         central, alone = Path(tmp) / "central", Path(tmp) / "alone"
         central.mkdir()
         alone.mkdir()
-        storage, built = _store(central, args.runs, judged)
-        single, _ = _store(alone, 1, 0)
+        storage, built = _store(central, args.runs, judged, args.spread)
+        single, _ = _store(alone, 1, 0, False)
         report["backfill_seconds"] = round(built, 1)
         baseline = _time(alone, single, [], args.repeats)
         scoped = _time(central, storage, ["--run-id", run_id(judged)], args.repeats)
