@@ -93,6 +93,12 @@ class History:
     def add(self, name: str, t: float, value: float, **labels: str) -> None:
         self.series[(name, tuple(sorted(labels.items())))].append((t, value))
 
+    def merge(self, other: History, **labels: str) -> History:
+        """Every series of ``other`` added to this history with ``labels`` too (a run's target labels)."""
+        for (name, own), points in other.series.items():
+            self.series[(name, tuple(sorted({**dict(own), **labels}.items())))].extend(points)
+        return self
+
     def openmetrics(self) -> str:
         """OpenMetrics text with ``# TYPE`` per family and ``# EOF``."""
         lines = []

@@ -35,12 +35,12 @@ def write(out: Path, verdict: Verdict, settings: Settings, log: QueryLog, client
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError("--out", f"must be a writable directory ({exc.strerror or exc})") from None
-    q = Querier(client, verdict.window, log, "evidence")
+    q = Querier(client, verdict.window, log, "evidence", settings.scope)
     facts = gather(q, tz)
     documents: dict[str, Any] = {
         "run_manifest.json": manifest.run_manifest(q, tz, facts, run_info),
         "parity_diff.json": manifest.parity_diff(q, tz, settings, facts),
-        "source_manifest.json": manifest.source_manifest(verdict.url, settings, q, tz, run_info),
+        "source_manifest.json": manifest.source_manifest(verdict.url, settings, q, tz, run_info, verdict.target),
         "verdict.json": json_doc.document(verdict, tz),
         "series.json": series.document(series.collect(q, metrics, series_step, str(out)), metrics),
     }

@@ -17,11 +17,11 @@ from soakwatch.verify.formats import FORMATTERS
 from soakwatch.verify.live import watch_cli as live_cli
 from soakwatch.verify.promapi import PrometheusError
 from soakwatch.verify.querier import QueryLog
-from soakwatch.verify.session import DEFAULT_SINCE, report, select, setup, store_auth
+from soakwatch.verify.session import DEFAULT_SINCE, aim, report, scope_flags, select, setup, store_auth
 from soakwatch.verify.window import Window, parse_duration, parse_time
 
-__all__ = ["add_store_flags", "build_parser", "guarded", "main", "run", "select", "store_auth", "watch",
-           "window_end"]
+__all__ = ["add_scope_flags", "add_store_flags", "build_parser", "guarded", "main", "run", "scope_flags", "select",
+           "store_auth", "watch", "window_end"]
 
 PROG = "verify-soak"
 
@@ -38,6 +38,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     add_store_flags(parser)
     env_flag(parser, "--run-manifest", env="SOAK_RUN_MANIFEST", type=Path,
              help="the orchestrator's run_manifest*.json: run id, planned length, symbols, endpoint, backoff")
+    add_scope_flags(parser)
     env_flag(parser, "--min-duration", env="VERIFY_MIN_DURATION",
              help="planned run length that run_duration requires (Prometheus duration; default: the criteria "
                   "file's, else the run manifest's, else 60m)")
@@ -74,6 +75,20 @@ def add_store_flags(parser: argparse.ArgumentParser) -> None:
              help="file holding the basic auth password")
     env_flag(parser, "--ca-file", env="PROMETHEUS_CA_FILE", type=Path, help="CA bundle for https")
     parser.add_argument("--insecure-skip-verify", action="store_true", help="do not verify the TLS certificate")
+
+
+def add_scope_flags(parser: argparse.ArgumentParser) -> None:
+    """``--pipeline``, ``--run-id`` and ``--selector``: the run every query is scoped to (shared with
+    ``verify-soak compare``)."""
+    scope = parser.add_argument_group(
+        "scope (docs/scoping.md)", "every query of every criterion carries these label matchers; a store holding "
+                                   "several pipelines or runs in the window and no scope: exit 2, listing them")
+    env_flag(scope, "--pipeline", env="SOAK_PIPELINE", metavar="NAME", help='judge only series with pipeline="NAME"')
+    env_flag(scope, "--run-id", env="SOAK_RUN_ID", metavar="ID",
+             help='judge only series with run_id="ID" (default: the run manifest\'s run id, when series of the '
+                  "window carry run_id labels)")
+    env_flag(scope, "--selector", env="SOAK_SELECTOR", metavar="'{...}'",
+             help="""more label matchers, '{label="value",...}' with = != =~ !~""")
 
 
 def _watch_flags(parser: argparse.ArgumentParser) -> None:
@@ -148,8 +163,10 @@ def _verify_or_watch(prog: str) -> Callable[[argparse.Namespace], int]:
 def _verify(args: argparse.Namespace) -> int:
     window = Window.ending(window_end(args.until), parse_duration(args.since or DEFAULT_SINCE))
     settings, client, run_info, tz = setup(args)
+    settings, target = aim(settings, client, run_info, window.start, window.end)
     log = QueryLog()
     verdict = engine.run(client, window, settings, log, strict=args.strict)
+    verdict.target = target
     return report(args, verdict, settings, log, client, tz, run_info)
 
 

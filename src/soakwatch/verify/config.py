@@ -16,6 +16,7 @@ from soakwatch.errors import ConfigError
 from soakwatch.verify.criteria import REGISTRY, SEVERITIES, Check, Criterion
 from soakwatch.verify.criteria.base import OPS
 from soakwatch.verify.criteria.run import DEFAULT_PLANNED
+from soakwatch.verify.scope import Scope
 from soakwatch.verify.window import parse_duration
 
 DEFAULT_MIN_COVERAGE = 0.9
@@ -38,12 +39,13 @@ class Settings:
     disabled: tuple[str, ...] = ()
     planned_seconds: float | None = None  # the file's criteria.run_duration.threshold; after with_planned: in force
     warmups: dict[str, float] = dataclasses.field(default_factory=dict)  # seconds each criterion skips at the start
+    scope: Scope = dataclasses.field(default_factory=Scope)  # matchers on every query (--pipeline, --run-id, ...)
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as plain data, for source_manifest.json."""
         return {
             "processes": list(self.processes), "min_coverage": self.min_coverage, "disabled": list(self.disabled),
-            "planned_seconds": self.planned_seconds, "warmups": dict(self.warmups),
+            "planned_seconds": self.planned_seconds, "warmups": dict(self.warmups), "scope": self.scope.describe(),
             "criteria": [{"id": c.id, "source": c.source, "severity": c.severity, "per_process": c.per_process,
                           "checks": [dataclasses.asdict(k) for k in c.checks]} for c in self.criteria],
         }

@@ -13,6 +13,7 @@ from soakwatch.verify.config import Settings
 from soakwatch.verify.criteria.base import WHOLE, Check, Criterion, Measurement, finite
 from soakwatch.verify.promapi import PromClient, PrometheusRejected
 from soakwatch.verify.querier import Querier, QueryLog, Series, expected_points
+from soakwatch.verify.runs import Target
 from soakwatch.verify.window import Window
 
 PASS, FAIL, WARN, NO_DATA = "pass", "fail", "warn", "no data"
@@ -72,7 +73,8 @@ class Verdict:
     url: str
     results: list[CriterionResult]
     strict: bool
-    run_id: str | None = None  # from --run-manifest, when the run manifest names it
+    run_id: str | None = None  # from --run-manifest, else the run id of the series judged
+    target: Target | None = None  # the scope judged and the runs it matched in the window
 
     @property
     def passed(self) -> bool:
@@ -87,11 +89,15 @@ def run(client: PromClient, window: Window, settings: Settings, log: QueryLog, s
     """Evaluate every criterion of ``settings``; queries of different criteria run in parallel."""
     workers = max(1, min(MAX_WORKERS, len(settings.criteria)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify") as pool:
-        futures = [pool.submit(_evaluate, c, Querier(client, criterion_window(window, settings, c.id), log, c.id),
-                               settings) for c in settings.criteria]
+        futures = [pool.submit(_evaluate, c, _querier(client, window, settings, log, c.id), settings)
+                   for c in settings.criteria]
         results = [f.result() for f in futures]
     sources.annotate(results, Querier(client, window, log, sources.OWNER))
     return Verdict(window, client.url, results, strict)
+
+
+def _querier(client: PromClient, window: Window, settings: Settings, log: QueryLog, cid: str) -> Querier:
+    return Querier(client, criterion_window(window, settings, cid), log, cid, settings.scope)
 
 
 def criterion_window(window: Window, settings: Settings, cid: str) -> Window:

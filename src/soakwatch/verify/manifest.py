@@ -17,6 +17,7 @@ from soakwatch.verify.criteria.processes import MIB, exited
 from soakwatch.verify.facts import Facts, by_process
 from soakwatch.verify.querier import Querier
 from soakwatch.verify.runinfo import FLAG, RunInfo
+from soakwatch.verify.runs import Target
 
 
 def run_manifest(q: Querier, tz: tzinfo, facts: Facts, run_info: RunInfo) -> dict[str, Any]:
@@ -100,8 +101,10 @@ def parity_diff(q: Querier, tz: tzinfo, settings: Settings, facts: Facts) -> dic
     return result
 
 
-def source_manifest(url: str, settings: Settings, q: Querier, tz: tzinfo, run_info: RunInfo) -> dict[str, Any]:
-    """Where the evidence came from: the run (from the run manifest), the window, Prometheus, the criteria."""
+def source_manifest(url: str, settings: Settings, q: Querier, tz: tzinfo, run_info: RunInfo,
+                    target: Target | None = None) -> dict[str, Any]:
+    """Where the evidence came from: the run (from the run manifest), the window, Prometheus and the scope
+    judged in it, the criteria."""
     w = q.window
     known = {"symbols": list(run_info.symbols) if run_info.symbols is not None else None,
              "data_source_endpoint": public_url(run_info.endpoint), "region": run_info.region,
@@ -115,6 +118,7 @@ def source_manifest(url: str, settings: Settings, q: Querier, tz: tzinfo, run_in
         "symbols": known["symbols"], "data_source_endpoint": known["data_source_endpoint"],
         "region": run_info.region,
         "prometheus_url": public_url(url),
+        "scope": target.describe() if target else None,
         "notes": [absent(run_info, name) for name, value in known.items() if value is None],
         "criteria_used": [c.id for c in settings.criteria],
         "config_snapshot": settings.snapshot(),

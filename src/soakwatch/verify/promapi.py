@@ -95,7 +95,7 @@ def redact_url(url: str) -> str:
 
 
 class PromClient:
-    """Minimal client of ``/api/v1/query`` and ``/api/v1/query_range``; returns the ``data`` object."""
+    """Minimal client of ``/api/v1/query``, ``/api/v1/query_range`` and ``/api/v1/series``; returns the ``data``."""
 
     def __init__(self, url: str, auth: Auth | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         parts = urllib.parse.urlsplit(url)
@@ -109,14 +109,20 @@ class PromClient:
 
     def query(self, expr: str, at: float) -> dict[str, Any]:
         """Instant query at unix time ``at``."""
-        return self._get("/api/v1/query", {"query": expr, "time": _fmt(at)})
+        return dict(self._get("/api/v1/query", {"query": expr, "time": _fmt(at)}))
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
         """Range query; ``step`` in seconds."""
         params = {"query": expr, "start": _fmt(start), "end": _fmt(end), "step": _fmt(step)}
-        return self._get("/api/v1/query_range", params)
+        return dict(self._get("/api/v1/query_range", params))
 
-    def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+    def series(self, match: str, start: float, end: float) -> list[dict[str, str]]:
+        """The label sets of the series ``match`` selects that have samples between ``start`` and ``end``
+        (``/api/v1/series``; Prometheus and VictoriaMetrics alike)."""
+        found = self._get("/api/v1/series", {"match[]": match, "start": _fmt(start), "end": _fmt(end)})
+        return list(found)
+
+    def _get(self, path: str, params: dict[str, str]) -> Any:
         body = urllib.parse.urlencode(params).encode()
         headers = {**self._headers, "Content-Type": "application/x-www-form-urlencoded"}
         request = urllib.request.Request(self.url + path, data=body, headers=headers, method="POST")
@@ -140,7 +146,7 @@ class PromClient:
         return f"verify-soak: prometheus at {self.url} rejected the request: {reason}" + (
             f": {detail}" if detail else "")
 
-    def _data(self, payload: bytes) -> dict[str, Any]:
+    def _data(self, payload: bytes) -> Any:
         try:
             document = json.loads(payload)
         except ValueError:
@@ -149,7 +155,7 @@ class PromClient:
         if document.get("status") != "success":
             raise PrometheusRejected(
                 f"verify-soak: prometheus at {self.url} rejected the request: {document.get('error', document)}")
-        return dict(document["data"])
+        return document["data"]
 
 
 def _fmt(value: float) -> str:

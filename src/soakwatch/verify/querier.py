@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from soakwatch.verify.promapi import PromClient
+from soakwatch.verify.scope import Scope
 from soakwatch.verify.window import Window
 
 Labels = dict[str, str]
@@ -38,10 +39,13 @@ class QueryLog:
 
 
 class Querier:
-    """Runs PromQL for one owner (a criterion ID) over one window; ``$window`` etc. are substituted."""
+    """Runs PromQL for one owner (a criterion ID) over one window; ``$window`` etc. are substituted and every
+    selector carries the ``scope``'s matchers."""
 
-    def __init__(self, client: PromClient, window: Window, log: QueryLog, owner: str) -> None:
+    def __init__(self, client: PromClient, window: Window, log: QueryLog, owner: str,
+                 scope: Scope | None = None) -> None:
         self.client = client
+        self.scope = scope or Scope()
         self.window = window
         self.log = log
         self.owner = owner
@@ -49,10 +53,10 @@ class Querier:
 
     def render(self, expr: str) -> str:
         w = self.window
-        return (expr.replace("$window_seconds", f"{round(w.seconds)}")
-                .replace("$range", f"{round(w.seconds + LOOKBACK)}s").replace("$step", f"{int(w.step)}s")
-                .replace("$rate_window", w.rate_window)
-                .replace("$window", w.promql))
+        return self.scope.apply(expr.replace("$window_seconds", f"{round(w.seconds)}")
+                                .replace("$range", f"{round(w.seconds + LOOKBACK)}s")
+                                .replace("$step", f"{int(w.step)}s").replace("$rate_window", w.rate_window)
+                                .replace("$window", w.promql))
 
     def instant(self, expr: str) -> list[tuple[Labels, float]]:
         """``[(labels, value)]`` at the window's end."""

@@ -18,6 +18,8 @@ from soakwatch.verify.formats import FORMATTERS
 from soakwatch.verify.promapi import Auth, PromClient
 from soakwatch.verify.querier import QueryLog
 from soakwatch.verify.runinfo import RunInfo, load_run_info
+from soakwatch.verify.runs import Target, resolve
+from soakwatch.verify.scope import Scope, from_flags
 from soakwatch.verify.window import parse_duration, parse_tz
 
 DEFAULT_SINCE = "60m"
@@ -52,9 +54,22 @@ def setup(args: argparse.Namespace) -> tuple[Settings, PromClient, RunInfo, tzin
     warmup = parse_duration(args.warmup, "--warmup") if args.warmup else None
     settings = select(with_warmup(with_planned(load_settings(args.criteria), planned, run_info.planned_seconds),
                                   warmup), args.only, args.skip)
+    settings = dataclasses.replace(settings, scope=scope_flags(args))
     client = PromClient(args.prometheus_url, store_auth(args), timeout=args.timeout)
     client.query("vector(1)", time.time())  # reachability and credentials, before any criterion runs
     return settings, client, run_info, tz
+
+
+def scope_flags(args: argparse.Namespace) -> Scope:
+    """The scope of ``--pipeline``, ``--run-id`` and ``--selector`` (``verify.cli.add_scope_flags``)."""
+    return from_flags(args.pipeline, args.run_id, args.selector)
+
+
+def aim(settings: Settings, client: PromClient, run_info: RunInfo, start: float,
+        end: float) -> tuple[Settings, Target]:
+    """The settings judging the one run of ``[start, end]`` (``runs.resolve``), and that run."""
+    target = resolve(client, settings.scope, run_info.run_id, start, end)
+    return dataclasses.replace(settings, scope=target.scope), target
 
 
 def store_auth(args: argparse.Namespace) -> Auth:
@@ -66,7 +81,7 @@ def store_auth(args: argparse.Namespace) -> Auth:
 def report(args: argparse.Namespace, verdict: Verdict, settings: Settings, log: QueryLog, client: PromClient,
            tz: tzinfo, run_info: RunInfo) -> int:
     """Write the bundle (``--out``) and the verdict on stdout in ``--format``; the exit code of the verdict."""
-    verdict.run_id = run_info.run_id
+    verdict.run_id = run_info.run_id or (verdict.target.label("run_id") if verdict.target else None)
     if args.out:
         series_step = parse_duration(args.series_step, "--series-step")
         bundle.write(args.out, verdict, settings, log, client, tz, run_info,

@@ -18,6 +18,8 @@ from soakwatch.verify.compare.comparison import compare
 from soakwatch.verify.compare.series import Side
 from soakwatch.verify.promapi import PromClient
 from soakwatch.verify.querier import QueryLog
+from soakwatch.verify.runs import resolve
+from soakwatch.verify.scope import from_flags
 from soakwatch.verify.window import Window, parse_duration, parse_tz
 
 PROG = "verify-soak compare"
@@ -46,6 +48,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     env_flag(parser, "--candidate-url", env="COMPARE_CANDIDATE_URL", help="store of the candidate (default "
                                                                            "--prometheus-url)")
     add_store_flags(parser)
+    _scope_flags(parser)
     env_flag(parser, "--step", env="COMPARE_STEP", default="60s",
              help="sample step of store windows: one sample per metric and process per step (Prometheus duration)")
     env_flag(parser, "--criteria", env="VERIFY_CRITERIA", type=Path,
@@ -57,6 +60,20 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     env_flag(parser, "--timeout", env="VERIFY_TIMEOUT", default=30.0, type=float, help="per-query timeout, seconds")
     parser.add_argument("--version", action="version", version=f"{prog} {__version__}")
     return parser
+
+
+def _scope_flags(parser: argparse.ArgumentParser) -> None:
+    scope = parser.add_argument_group(
+        "scope of store windows (docs/scoping.md)", "every query of a store window carries these label matchers; "
+        "a window holding several pipelines or runs and no scope: exit 2, listing them")
+    env_flag(scope, "--pipeline", env="SOAK_PIPELINE", metavar="NAME", help='only series with pipeline="NAME"')
+    env_flag(scope, "--candidate-run-id", env="COMPARE_CANDIDATE_RUN_ID", metavar="ID",
+             help='the candidate window: only series with run_id="ID"')
+    scope.add_argument("--baseline-run-id", action="append", default=[], metavar="ID",
+                       help='a baseline window: only series with run_id="ID"; repeatable, one per --baseline-until '
+                            "in the same order")
+    env_flag(scope, "--selector", env="SOAK_SELECTOR", metavar="'{...}'",
+             help="""more label matchers for every side, '{label="value",...}' with = != =~ !~""")
 
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
@@ -84,10 +101,14 @@ def _baselines(args: argparse.Namespace, settings: config.CompareSettings, step:
     sides = [inputs.from_bundle(path, "--baseline") for path in args.baseline]
     if args.baseline_until:
         length = parse_duration(args.baseline_since, "--baseline-since")
+        if args.baseline_run_id and len(args.baseline_run_id) != len(args.baseline_until):
+            raise ConfigError("--baseline-run-id", f"must be given once per --baseline-until "
+                                                   f"({len(args.baseline_until)}), got {len(args.baseline_run_id)}")
+        run_ids = args.baseline_run_id or [None] * len(args.baseline_until)
         client = _client(args, args.baseline_url)
-        sides += [inputs.from_store(client, Window.ending(window_end(text, "--baseline-until"), length),
-                                    settings.metrics, step, log, f"baseline {i + 1}")
-                  for i, text in enumerate(args.baseline_until)]
+        sides += [_from_store(args, client, Window.ending(window_end(text, "--baseline-until"), length), run_id,
+                              settings, step, log, f"baseline {i + 1}")
+                  for i, (text, run_id) in enumerate(zip(args.baseline_until, run_ids, strict=True))]
     if not sides:
         raise ConfigError("--baseline", "or --baseline-until is required: at least one baseline run "
                                         "(three or more recommended)")
@@ -102,7 +123,14 @@ def _candidate(args: argparse.Namespace, settings: config.CompareSettings, step:
     window = Window.ending(window_end(args.candidate_until, "--candidate-until"),
                            parse_duration(args.candidate_since, "--candidate-since"))
     client = _client(args, args.candidate_url)
-    return inputs.from_store(client, window, settings.metrics, step, log, "candidate")
+    return _from_store(args, client, window, args.candidate_run_id, settings, step, log, "candidate")
+
+
+def _from_store(args: argparse.Namespace, client: PromClient, window: Window, run_id: str | None,
+                settings: config.CompareSettings, step: float, log: QueryLog, owner: str) -> Side:
+    """One store window, scoped to its run (a window of several runs and no scope: refused, listing them)."""
+    target = resolve(client, from_flags(args.pipeline, run_id, args.selector), None, window.start, window.end)
+    return inputs.from_store(client, window, settings.metrics, step, log, owner, target.scope)
 
 
 def _client(args: argparse.Namespace, url: str | None) -> PromClient:

@@ -10,6 +10,7 @@ from soakwatch.verify.compare.metrics import Metric
 from soakwatch.verify.compare.series import Side, collect, from_document
 from soakwatch.verify.promapi import PromClient
 from soakwatch.verify.querier import Querier, QueryLog
+from soakwatch.verify.scope import Scope
 from soakwatch.verify.window import Window
 
 SERIES_FILE = "series.json"
@@ -30,9 +31,11 @@ def from_bundle(path: Path, flag: str) -> Side:
 
 
 def from_store(client: PromClient, window: Window, metrics: tuple[Metric, ...], step: float, log: QueryLog,
-               owner: str) -> Side:
-    """The samples of ``window`` queried from a store, one range query per metric."""
-    return collect(Querier(client, window, log, owner), metrics, step, client.url)
+               owner: str, scope: Scope | None = None) -> Side:
+    """The samples of ``window`` queried from a store, one range query per metric, every selector scoped."""
+    scope = scope or Scope()
+    label = f"{client.url} {scope.selector}" if scope else client.url
+    return collect(Querier(client, window, log, owner, scope), metrics, step, label)
 
 
 def same_step(sides: list[Side]) -> float:

@@ -28,7 +28,8 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False, alerts: list[dict[
     status = "pass" if verdict.passed else "fail"
     intro = (f'<h1>Soak verdict: <span class="{status}">{status.upper()}</span></h1>'
              f"<p>Window {escape(w.iso(w.start, tz))} .. {escape(w.iso(w.end, tz))} ({values.duration(w.seconds)}), "
-             f"source <code>{escape(verdict.url)}</code></p>")
+             f"source <code>{escape(verdict.url)}</code></p>"
+             + (f"<p>Scope {escape(verdict.target.headline())}</p>" if verdict.target else ""))
     body = [head(f"Soak verdict: {status.upper()}"), intro, _summary(failed_first(verdict), verdict.strict),
             _alerts(alerts, runbook_base), sections(verdict, tz)]
     body.append(f"<p><b>{escape(values.verdict_line(verdict.results, verdict.passed, verdict.strict))}</b></p>")

@@ -22,6 +22,7 @@ def document(verdict: Verdict, tz: tzinfo) -> dict[str, Any]:
         "window": {"start": w.iso(w.start, tz), "end": w.iso(w.end, tz), "seconds": w.seconds,
                    "start_unix": w.start, "end_unix": w.end},
         "prometheus_url": verdict.url,
+        "scope": verdict.target.describe() if verdict.target else None,
         "tool": {"name": "verify-soak", "version": __version__},
         "summary": {status: sum(1 for r in verdict.results if r.status == status)
                     for status in ("pass", "fail", "warn", "no data")},

@@ -16,7 +16,8 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
                        errors="0", skipped="0", timestamp=w.iso(w.end, tz))
     props = ET.SubElement(suite, "properties")
     for name, value in (("window_start", w.iso(w.start, tz)), ("window_end", w.iso(w.end, tz)),
-                        ("prometheus_url", verdict.url)):
+                        ("prometheus_url", verdict.url),
+                        *([("scope", verdict.target.headline())] if verdict.target else [])):
         ET.SubElement(props, "property", name=name, value=value)
     for r in verdict.results:
         case = ET.SubElement(suite, "testcase", classname="verify-soak", name=r.id)

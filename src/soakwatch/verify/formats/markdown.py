@@ -15,7 +15,8 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
     lines = [
         "# Soak verdict", "",
         f"- Window: {w.iso(w.start, tz)} .. {w.iso(w.end, tz)} ({values.duration(w.seconds)})",
-        f"- Source: {verdict.url}", "",
+        f"- Source: {verdict.url}",
+        *([f"- Scope: {verdict.target.headline()}"] if verdict.target else []), "",
         "| criterion | result | measured | threshold | detail |", "|---|---|---|---|---|",
     ]
     for r in verdict.results:

@@ -20,6 +20,7 @@ def render(verdict: Verdict, tz: tzinfo, color: bool = False) -> str:
     widths = [max(len(row[i]) for row in [_HEADER, *(row for row, _ in rows)]) for i in range(len(_HEADER))]
     lines = [f"window {w.iso(w.start, tz)} .. {w.iso(w.end, tz)} ({values.duration(w.seconds)}), "
              f"source {verdict.url}",
+             *([f"scope {verdict.target.headline()}"] if verdict.target else []),
              "", _line(_HEADER, widths)]
     for row, status in rows:
         line = _line(row, widths)

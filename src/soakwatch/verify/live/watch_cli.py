@@ -19,7 +19,7 @@ from soakwatch.verify.live.terminal import display
 from soakwatch.verify.promapi import PromClient
 from soakwatch.verify.querier import QueryLog
 from soakwatch.verify.runinfo import RunInfo, load_run_info
-from soakwatch.verify.session import DEFAULT_SINCE, report, setup
+from soakwatch.verify.session import DEFAULT_SINCE, aim, report, setup
 from soakwatch.verify.window import Window, parse_duration, parse_time
 
 SETTLE = 20.0  # seconds after the planned end in the final window: the last scrapes (15 s interval), the shutdown
@@ -46,8 +46,9 @@ def watch_soak(args: argparse.Namespace, prog: str, clock: Callable[[], float] =
     every = parse_duration(args.every, "--every")  # bad flags before any query
     if args.run_start:
         parse_time(args.run_start, "--run-start")
-    settings, client, run_info, tz = setup(args)
+    flagged, client, run_info, tz = setup(args)
     start = run_start(args, run_info, clock())
+    settings, _ = aim(flagged, client, run_info, start, max(clock(), start + 1.0))  # several runs: refused now
     assert settings.planned_seconds is not None  # with_planned always sets it
     planned = settings.planned_seconds
     plan = Plan(start, start + planned, every, args.abort_on_fail, args.strict,
@@ -55,7 +56,7 @@ def watch_soak(args: argparse.Namespace, prog: str, clock: Callable[[], float] =
     outcome = watch(client, settings, plan, _sinks(args, client.url, tz, run_info, plan), clock, sleep)
     if not (outcome.aborted or outcome.interrupted):
         outcome.end = _after_shutdown(args, outcome.end, clock, sleep)
-    return _finish(args, prog, outcome, settings, client, tz, run_info)
+    return _finish(args, prog, outcome, flagged, client, tz, run_info)
 
 
 def _after_shutdown(args: argparse.Namespace, end: float, clock: Callable[[], float],
@@ -80,15 +81,19 @@ def _sinks(args: argparse.Namespace, url: str, tz: tzinfo, run_info: RunInfo, pl
     return sinks
 
 
-def _finish(args: argparse.Namespace, prog: str, outcome: Outcome, settings: Settings, client: PromClient, tz: tzinfo,
-            run_info: RunInfo) -> int:
+def _finish(args: argparse.Namespace, prog: str, outcome: Outcome, flagged: Settings, client: PromClient,
+            tz: tzinfo, run_info: RunInfo) -> int:
+    """The verdict of the run (or of the window that decided it), scoped as verify-soak scopes that window."""
     cycle = outcome.last
     if outcome.aborted and cycle.verdict is not None:
         verdict, log = cycle.verdict, cycle.log  # the evidence of the window that decided it
+        settings, verdict.target = aim(flagged, client, run_info, verdict.window.start, verdict.window.end)
     else:
         log = QueryLog()
-        end = max(outcome.end, cycle.moment.start + 1.0)
-        verdict = engine.run(client, Window(cycle.moment.start, end), settings, log, strict=args.strict)
+        window = Window(cycle.moment.start, max(outcome.end, cycle.moment.start + 1.0))
+        settings, target = aim(flagged, client, run_info, window.start, window.end)
+        verdict = engine.run(client, window, settings, log, strict=args.strict)
+        verdict.target = target
     code = report(args, verdict, settings, log, client, tz, run_info)
     if outcome.aborted:
         names = ", ".join(f"{s.criterion} ({s.reason})" for s in cycle.failed)
