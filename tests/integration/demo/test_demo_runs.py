@@ -23,7 +23,7 @@ import pytest
 
 from soakwatch.exporters.soak.procscan import boot_time_offset
 from soakwatch.stack import cli as stack_cli
-from soakwatch.stack import free_port, state
+from soakwatch.stack import free_port, state, victoria_metrics
 from soakwatch.stack.state import PORTS
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -175,3 +175,74 @@ def test_ctrl_c_judges_the_run_so_far_and_never_exits_0(tmp_path, port_flags):
     assert run_duration["result"] == "fail"  # planned 3 minutes, ran well under one: never a pass
     assert not [pid for pid, _ in workers if psutil.pid_exists(pid)
                 and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+
+
+def _verify(store_url: str, quickstart_out: str, *scope: str) -> tuple[int, str]:
+    """verify-soak against ``store_url`` with the window and manifest of a quickstart's own verdict, and ``scope``."""
+    argv = re.search(r"^quickstart: verify-soak (.*)$", quickstart_out, re.M)[1].split()
+    since, until = (argv[argv.index(flag) + 1] for flag in ("--since", "--until"))
+    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    for name in ("SOAK_PIPELINE", "SOAK_RUN_ID", "SOAK_SELECTOR"):
+        env.pop(name, None)
+    argv = [sys.executable, "-m", "soakwatch", "verify", "--prometheus-url", store_url, "--since", since,
+            "--until", until, "--format", "json", *scope]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
+def _flushed(store_url: str, run_id: str, until: float, deadline: float) -> None:
+    """Wait until the store holds the run's samples up to ``until`` (remote_write sends them a little later)."""
+    query = urllib.parse.urlencode({"query": f'max(timestamp(up{{run_id="{run_id}",job="soak_exporter"}}))',
+                                    "time": until + 30})
+    while time.monotonic() < deadline:
+        urllib.request.urlopen(f"{store_url}/internal/force_flush", timeout=5).close()
+        with urllib.request.urlopen(f"{store_url}/api/v1/query?{query}", timeout=10) as answer:
+            result = json.load(answer)["data"]["result"]
+        if result and float(result[0]["value"][1]) >= until:
+            return
+        time.sleep(1)
+    raise AssertionError(f"run {run_id}: the store never caught up to {until}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_two_pipelines_in_one_central_store_get_each_its_own_verdict(tmp_path, port_flags, monkeypatch):
+    """Two quickstarts (a clean pipeline and one with a killed process) remote-write to one VictoriaMetrics:
+    scoped to a run, verify-soak against the store gives the verdict that run got from its own Prometheus;
+    unscoped, it refuses and lists both runs."""
+    runs = {"dev": ("dev-clean", []), "nightly": ("nightly-faulty", ["--fault", "kill:signal@10s+15s"])}
+    with victoria_metrics(tmp_path / "vm", extra_args=["-retentionPeriod=100y"]) as vm:
+        monkeypatch.setenv("SOAKWATCH_REMOTE_WRITE", f"{vm.url}/api/v1/write")
+        taken = [*port_flags, str(vm.ports["http"])]
+        procs, dirs = {}, {}
+        try:
+            for pipeline, (run_id, fault) in runs.items():
+                dirs[pipeline] = (tmp_path / pipeline / "state").resolve()
+                dirs[pipeline].parent.mkdir()
+                ports = _other_ports(taken)
+                taken += ports
+                procs[pipeline] = _start(dirs[pipeline], [*ports, "--keep-up"], 0.75, run_id, "--pipeline",
+                                         pipeline, *fault)
+            outs = {pipeline: _finish(proc, 300) for pipeline, proc in procs.items()}
+            own = {p: json.loads((d / "runs" / "latest" / "evidence" / "verdict.json").read_text())
+                   for p, d in dirs.items()}
+            for pipeline, verdict in own.items():
+                _flushed(vm.url, runs[pipeline][0], verdict["window"]["end_unix"], time.monotonic() + 60)
+            scoped = {p: _verify(vm.url, outs[p], "--pipeline", p, "--run-id", runs[p][0], "--run-manifest",
+                                 str(dirs[p] / "demo" / "run_manifest.json")) for p in runs}
+            unscoped = _verify(vm.url, outs["dev"])
+        finally:
+            for state_dir in dirs.values():
+                stack_cli.down(["--state-dir", str(state_dir)])
+    assert all("quickstart: verdict" in out for out in outs.values()), outs
+    results = {p: {c["id"]: c["result"] for c in verdict["criteria"]} for p, verdict in own.items()}
+    assert results["dev"]["restart_recovery"] == "pass" and results["nightly"]["restart_recovery"] == "fail", results
+    for pipeline, (code, out) in scoped.items():
+        document = json.loads(out[out.index("{"):])
+        assert document["scope"]["pipeline"] == pipeline and document["scope"]["run_id"] == runs[pipeline][0]
+        assert {c["id"]: c["result"] for c in document["criteria"]} == results[pipeline], (pipeline, out)
+        assert code == own[pipeline]["exit_code"], (pipeline, out)
+    code, out = unscoped
+    assert code == 2, out
+    for pipeline, (run_id, _) in runs.items():
+        assert f"pipeline {pipeline}, run_id {run_id}" in out, out
