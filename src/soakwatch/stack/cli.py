@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,11 @@ def _up_parser(prog: str) -> argparse.ArgumentParser:
     env_flag(parser, "--exporter-config", env="SOAKWATCH_EXPORTER_CONFIG", default="demo",
              help="config of `soakwatch export` (a file, or demo); its probe: section sets the probe's "
                   "--subject, --ts-field, --ts-unit and --seq-field")
-    env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id", type=_run_id,
+    env_flag(parser, RUN_ID_FLAG, env=RUN_ID_ENV, dest="run_id", type=_checked(check_run_id),
              help="id of the soak run the stack watches: the `run_id` label of every soak series, the run id "
                   "`soakwatch demo` uses, and the exporter keeps its totals across a restart only for this run "
                   "(its state file); default: a new one (UTC time and a random suffix), shown by `soakwatch status`")
-    env_flag(parser, PIPELINE_FLAG, env=PIPELINE_ENV, type=_pipeline,
+    env_flag(parser, PIPELINE_FLAG, env=PIPELINE_ENV, type=_checked(check_pipeline),
              help=f"name of the pipeline the stack watches: the `pipeline` label of every soak series; default "
                   f"{DEMO_PIPELINE} with the demo exporter config, else {DEFAULT_PIPELINE}")
     parser.add_argument("--with-victoria-metrics", action="store_true",
@@ -75,24 +75,16 @@ def _up_parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _run_id(text: str) -> str:
-    """argparse type: a run id by the rule of soakwatch.runid (an empty value means none)."""
-    if not text:
-        return ""
-    try:
-        return check_run_id(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(exc.rule) from None
-
-
-def _pipeline(text: str) -> str:
-    """argparse type: a pipeline name by the rule of soakwatch.runid (an empty value means the default)."""
-    if not text:
-        return ""
-    try:
-        return check_pipeline(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(exc.rule) from None
+def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
+    """argparse type: a run id or pipeline name by the rule of soakwatch.runid (an empty value means the default)."""
+    def parse(text: str) -> str:
+        if not text:
+            return ""
+        try:
+            return check(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(exc.rule) from None
+    return parse
 
 
 def _identity(args: argparse.Namespace) -> None:
