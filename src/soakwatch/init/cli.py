@@ -115,9 +115,6 @@ def run(args: argparse.Namespace, dirs: list[Path], options: dict, out: Path, pr
     print(f"wrote {out}: {_summary(proposal)}")
     _review(args, out)
     print("\n" + coverage.render(coverage.rows(proposal)))
-    verify_note = coverage.verify_note(proposal)
-    if verify_note:
-        print("\n" + verify_note)
     return _validate(out, prog)
 
 

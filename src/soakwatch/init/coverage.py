@@ -161,14 +161,5 @@ def render(table: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def verify_note(p: Proposal) -> str | None:
-    """verify-soak's per-process criteria expect the contract's process names unless a criteria file says."""
-    names = [g.name for g in p.groups]
-    if not names or set(names) <= set(SHUTDOWN_ORDER):
-        return None
-    return ("verify-soak: per-process criteria expect " + ", ".join(SHUTDOWN_ORDER[::-1]) + " unless told: give it "
-            f"a criteria file (--criteria) with `processes: [{', '.join(names)}]`")
-
-
 def _step(r: Row) -> list[str]:
     return [f"  {r.criterion}: {r.step}", *(f"      {line}" for line in r.lines)]

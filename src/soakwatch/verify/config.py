@@ -29,6 +29,10 @@ _CUSTOM_KEYS = {"enabled", "severity", "description", "query", "op", "threshold"
 WARMUP_CRITERIA = ("tick_rate", "tick_latency", "memory_growth")  # rate, latency, memory slope: what --warmup skips
 
 
+PROCESSES_DEFAULT = "contract default"
+PROCESSES_FILE = "criteria file"
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a verdict runs: the enabled criteria, the processes expected, the coverage floor."""
@@ -40,11 +44,13 @@ class Settings:
     planned_seconds: float | None = None  # the file's criteria.run_duration.threshold; after with_planned: in force
     warmups: dict[str, float] = dataclasses.field(default_factory=dict)  # seconds each criterion skips at the start
     scope: Scope = dataclasses.field(default_factory=Scope)  # matchers on every query (--pipeline, --run-id, ...)
+    processes_from: str = PROCESSES_DEFAULT  # where `processes` came from (verify.watched)
 
     def snapshot(self) -> dict[str, Any]:
         """The settings as plain data, for source_manifest.json."""
         return {
-            "processes": list(self.processes), "min_coverage": self.min_coverage, "disabled": list(self.disabled),
+            "processes": list(self.processes), "processes_from": self.processes_from,
+            "min_coverage": self.min_coverage, "disabled": list(self.disabled),
             "planned_seconds": self.planned_seconds, "warmups": dict(self.warmups), "scope": self.scope.describe(),
             "criteria": [{"id": c.id, "source": c.source, "severity": c.severity, "per_process": c.per_process,
                           "checks": [dataclasses.asdict(k) for k in c.checks]} for c in self.criteria],
@@ -101,7 +107,9 @@ def parse_settings(document: Any) -> Settings:
     _require(planned is None or planned > 0, "criteria.run_duration.threshold", f"must be > 0 seconds, got {planned}")
     warmups = {str(cid): _warmup(entry["warmup"], f"criteria.{cid}.warmup") for cid, entry in entries.items()
                if "warmup" in entry}
-    return Settings(enabled, tuple(processes), min_coverage, tuple(disabled), planned, warmups)
+    origin = PROCESSES_FILE if "processes" in document else PROCESSES_DEFAULT
+    return Settings(enabled, tuple(processes), min_coverage, tuple(disabled), planned, warmups,
+                    processes_from=origin)
 
 
 def _warmup(value: Any, field: str) -> float:

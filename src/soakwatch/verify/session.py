@@ -10,7 +10,7 @@ import time
 from datetime import tzinfo
 
 from soakwatch.errors import ConfigError
-from soakwatch.verify import bundle
+from soakwatch.verify import bundle, watched
 from soakwatch.verify.compare import config as compare_config
 from soakwatch.verify.config import Settings, load_settings, with_planned, with_warmup
 from soakwatch.verify.engine import Verdict
@@ -67,9 +67,10 @@ def scope_flags(args: argparse.Namespace) -> Scope:
 
 def aim(settings: Settings, client: PromClient, run_info: RunInfo, start: float,
         end: float) -> tuple[Settings, Target]:
-    """The settings judging the one run of ``[start, end]`` (``runs.resolve``), and that run."""
+    """The settings judging the one run of ``[start, end]`` (``runs.resolve``) and its processes
+    (``watched.resolve``), and that run."""
     target = resolve(client, settings.scope, run_info.run_id, start, end)
-    return dataclasses.replace(settings, scope=target.scope), target
+    return watched.resolve(client, dataclasses.replace(settings, scope=target.scope), start, end), target
 
 
 def store_auth(args: argparse.Namespace) -> Auth:

@@ -36,7 +36,6 @@ def _port(flags: list[str], flag: str) -> int:
 
 def _criteria_file(path: Path, window: float) -> Path:
     path.write_text(yaml.safe_dump({
-        "processes": ["acme-gateway", "acme-ingest", "acme-scorer"],
         "criteria": {"tick_rate": {"threshold": 150}, "run_duration": {"threshold": window * 0.8}},
     }))
     return path
