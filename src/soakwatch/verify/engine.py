@@ -92,7 +92,7 @@ def run(client: PromClient, window: Window, settings: Settings, log: QueryLog, s
         futures = [pool.submit(_evaluate, c, _querier(client, window, settings, log, c.id), settings)
                    for c in settings.criteria]
         results = [f.result() for f in futures]
-    sources.annotate(results, Querier(client, window, log, sources.OWNER))
+    sources.annotate(results, Querier(client, window, log, sources.OWNER, settings.scope))
     return Verdict(window, client.url, results, strict)
 
 
