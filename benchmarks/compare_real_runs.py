@@ -74,6 +74,17 @@ def _judge_all(stack: DemoStack, runs: dict[str, RunWindow], step: str, out: dic
     return failures
 
 
+def _rejudge(state: Path, step: str) -> int:
+    saved = json.loads((state / "runs.json").read_text())
+    stack = DemoStack(state)
+    stack.ports = saved["ports"]
+    runs = {r["name"]: RunWindow(**r) for r in saved["runs"]}
+    results: dict[str, Any] = {"step": step, "cases": {}}
+    results["failures"] = _judge_all(stack, runs, step, results["cases"])
+    print(json.dumps(results, indent=2))
+    return 1 if results["failures"] else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=3.0, help="length of each demo run")
@@ -82,7 +93,11 @@ def main() -> int:
     parser.add_argument("--leak-mb", default="6", help="MB per minute of the leak:broker fault")
     parser.add_argument("--keep-up", metavar="DIR", type=Path,
                         help="use this state folder and leave the stack running (runs.json holds the windows)")
+    parser.add_argument("--rejudge", metavar="DIR", type=Path,
+                        help="only compare again the runs of a stack left running by --keep-up DIR")
     args = parser.parse_args()
+    if args.rejudge is not None:
+        return _rejudge(args.rejudge, args.step)
     span = f"0s+{args.minutes * 60:g}s"
     plan = {**{name: () for name in CLEAN}, "lag": (f"lag:ticks@{span}={args.lag}",),
             "leak": (f"leak:broker@{span}={args.leak_mb}",)}
