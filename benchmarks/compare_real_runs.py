@@ -89,7 +89,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=3.0, help="length of each demo run")
     parser.add_argument("--step", default="15s", help="compare's sample step (at least 10 samples a run)")
-    parser.add_argument("--lag", default="0.02", help="seconds of the lag:ticks fault")
+    parser.add_argument("--lag", default="0.05", help="seconds of the lag:ticks fault (the fault's default)")
     parser.add_argument("--leak-mb", default="6", help="MB per minute of the leak:broker fault")
     parser.add_argument("--keep-up", metavar="DIR", type=Path,
                         help="use this state folder and leave the stack running (runs.json holds the windows)")
