@@ -17,6 +17,7 @@ from soakwatch.verify.compare.judge import (
     WITHIN,
     effect_size,
     judge,
+    spread_of,
 )
 from soakwatch.verify.compare.metrics import DEFAULTS, MIB
 
@@ -42,8 +43,8 @@ def test_a_clear_latency_rise_is_a_regression_with_change_p_value_and_effect():
 
 
 def test_worse_beyond_tolerance_but_within_noise_is_not_significant():
-    base = [0.001, 0.004, 0.002, 0.006, 0.003, 0.001, 0.005, 0.002, 0.004, 0.003]
-    cand = [0.002, 0.005, 0.003, 0.006, 0.004, 0.001, 0.005, 0.003, 0.004, 0.004]
+    base = [0.002, 0.008, 0.004, 0.012, 0.006, 0.002, 0.010, 0.004, 0.008, 0.006]
+    cand = [0.004, 0.010, 0.006, 0.012, 0.008, 0.002, 0.010, 0.006, 0.008, 0.008]
     j = judge(METRICS["tick_latency_p99"], "", base, cand, SETTINGS)
     assert j.worse > 0.10 and j.p_value >= 0.01
     assert j.status == NOT_SIGNIFICANT
@@ -63,7 +64,7 @@ def test_higher_is_better_for_tick_rate():
 
 
 def test_a_change_below_the_metric_floor_never_counts():
-    # +200% of a 1 MB/h slope is 2 MB/h: under rss_growth's 5 MB/h floor
+    # +200% of a 1 MB/h slope is 2 MB/h: under rss_growth's 10 MB/h floor
     j = judge(METRICS["rss_growth"], "signal", noisy(1 * MIB, 0.2 * MIB), noisy(3 * MIB, 0.2 * MIB, seed=2), SETTINGS)
     assert j.worse > 1.0 and j.status == WITHIN
 
@@ -82,3 +83,21 @@ def test_too_few_samples_are_insufficient_data(n_base, n_cand):
 def test_identical_constant_samples_are_no_regression():
     j = judge(METRICS["open_fds"], "report", [40.0] * 20, [40.0] * 20, SETTINGS)
     assert (j.status, j.p_value, j.effect, j.change) == (NO_REGRESSION, 1.0, 0.0, 0.0)
+
+
+def test_the_baselines_spread_is_the_largest_change_of_one_baseline_against_the_others_pooled():
+    runs = [[0.004] * 10, [0.006] * 10, [0.005] * 10]
+    # 0.004 against the median of the other two (0.0055): 0.0015; 0.006 against 0.0045: 0.0015; 0.005 against 0.005
+    assert spread_of(METRICS["tick_latency_p99"], runs, 10) == pytest.approx(0.0015)
+    assert spread_of(METRICS["tick_latency_p99"], runs[:1], 10) is None
+    assert spread_of(METRICS["tick_latency_p99"], [runs[0], [0.006] * 9], 10) is None  # one run too short
+
+
+def test_a_change_within_the_baselines_spread_is_no_regression_and_beyond_it_is_one():
+    base, cand = noisy(0.004, 0.0002), noisy(0.006, 0.0002, seed=2)  # +2 ms, +50%, p tiny
+    within = judge(METRICS["tick_latency_p99"], "", base, cand, SETTINGS, spread=0.003)
+    beyond = judge(METRICS["tick_latency_p99"], "", base, cand, SETTINGS, spread=0.0015)
+    ignored = judge(METRICS["tick_latency_p99"], "", base, cand, CompareSettings(baseline_spread=0), spread=0.003)
+    assert within.status == WITHIN and within.p_value < 0.01 and "own spread" in within.note
+    assert within.spread == 0.003
+    assert beyond.status == REGRESSION and ignored.status == REGRESSION

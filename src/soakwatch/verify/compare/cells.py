@@ -39,7 +39,8 @@ def effect(j: Judgement) -> str:
 
 def tolerance(j: Judgement) -> str:
     floor = f", > {value(j.metric.min_change, j.metric.unit)}" if j.metric.min_change else ""
-    return f"{j.tolerance:.0%}{floor} {j.metric.better} is better"
+    spread = f", > spread {value(j.spread, j.metric.unit)}" if j.spread else ""
+    return f"{j.tolerance:.0%}{floor}{spread} {j.metric.better} is better"
 
 
 def row(j: Judgement) -> tuple[str, ...]:
@@ -58,6 +59,8 @@ def verdict_line(c: Comparison) -> str:
         if labels:
             parts.append(f"{word}: {', '.join(labels)}")
     s = c.settings
-    parts.append(f"a regression: worse by more than the tolerance and one-sided Mann-Whitney p < {s.alpha:g}; "
+    spread = " and the baselines' own spread" if len(c.baselines) > 1 and s.baseline_spread else ""
+    parts.append(f"a regression: worse by more than the tolerance, the floor{spread}, and one-sided Mann-Whitney "
+                 f"p < {s.alpha:g}; "
                  f"{len(c.baselines)} baseline(s) pooled, one sample per {c.step:g} s")
     return f"verdict: {c.verdict.upper()} ({'; '.join(parts)})"

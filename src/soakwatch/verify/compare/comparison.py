@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from soakwatch.verify.compare.config import CompareSettings
-from soakwatch.verify.compare.judge import INSUFFICIENT, REGRESSION, Judgement, judge
+from soakwatch.verify.compare.judge import INSUFFICIENT, REGRESSION, Judgement, judge, spread_of
 from soakwatch.verify.compare.metrics import Metric
 from soakwatch.verify.compare.series import WHOLE, Side
 
@@ -59,8 +59,10 @@ def _metric(metric: Metric, baselines: list[Side], candidate: Side, settings: Co
     keys = sorted({key for side in (*baselines, candidate) for key in side.samples.get(metric.name, {})})
     out = []
     for key in keys or [WHOLE]:
-        base = [v for side in baselines for v in side.values(metric.name, key)]
-        judgement = judge(metric, key, base, candidate.values(metric.name, key), settings)
+        runs = [side.values(metric.name, key) for side in baselines]
+        spread = spread_of(metric, runs, settings.min_samples)
+        judgement = judge(metric, key, [v for run in runs for v in run], candidate.values(metric.name, key),
+                          settings, spread)
         if judgement.status == INSUFFICIENT:
             judgement = _why(judgement, metric, key, baselines, candidate)
         else:

@@ -14,7 +14,8 @@ from soakwatch.verify.config import _ID, DEFAULT_MIN_COVERAGE, _number, _require
 DEFAULT_TOLERANCE = 0.10
 DEFAULT_ALPHA = 0.01
 MIN_SAMPLES = 10  # per side, metric and process: fewer is "insufficient data"
-_TOP = {"tolerance", "alpha", "min_samples", "min_coverage", "metrics"}
+BASELINE_SPREAD = 1.0  # a change must exceed this many times the baselines' own spread (0: not held against it)
+_TOP = {"tolerance", "alpha", "min_samples", "min_coverage", "baseline_spread", "metrics"}
 _OVERRIDE = {"enabled", "tolerance", "min_change", "stat"}
 _CUSTOM = _OVERRIDE | {"query", "better", "unit", "per_process", "description"}
 
@@ -28,6 +29,7 @@ class CompareSettings:
     alpha: float = DEFAULT_ALPHA
     min_samples: int = MIN_SAMPLES
     min_coverage: float = DEFAULT_MIN_COVERAGE  # share of a window's steps each side must have a value in
+    baseline_spread: float = BASELINE_SPREAD
 
     def tolerance_of(self, metric: Metric) -> float:
         return self.tolerance if metric.tolerance is None else metric.tolerance
@@ -53,6 +55,8 @@ def parse(section: Any) -> CompareSettings:
              f"must be a whole number >= 3, got {floor!r}")
     coverage = _number(section.get("min_coverage", DEFAULT_MIN_COVERAGE), "compare.min_coverage")
     _require(0 < coverage <= 1, "compare.min_coverage", f"must be > 0 and <= 1, got {coverage:g}")
+    spread = _number(section.get("baseline_spread", BASELINE_SPREAD), "compare.baseline_spread")
+    _require(spread >= 0, "compare.baseline_spread", f"must be >= 0, got {spread:g}")
     entries = section.get("metrics") or {}
     _require(isinstance(entries, dict), "compare.metrics", "must be a mapping of metric name to settings")
     metrics = {m.name: m for m in DEFAULTS}
@@ -66,7 +70,7 @@ def parse(section: Any) -> CompareSettings:
         _require(entry.get("enabled", True) is True, f"{field}.enabled", "must be true or false")
         metrics[name] = _override(metrics[name], entry, field) if name in metrics else _custom(str(name), entry, field)
     _require(bool(metrics), "compare.metrics", "leave no metric to compare")
-    return CompareSettings(tuple(metrics.values()), tolerance, alpha, floor, coverage)
+    return CompareSettings(tuple(metrics.values()), tolerance, alpha, floor, coverage, spread)
 
 
 def _override(base: Metric, entry: dict[str, Any], field: str) -> Metric:

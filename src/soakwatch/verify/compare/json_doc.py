@@ -18,7 +18,7 @@ def document(c: Comparison, tz: tzinfo) -> dict[str, Any]:
     return {
         "verdict": c.verdict, "score": round(c.score, 2), "exit_code": c.exit_code,
         "rule": {"default_tolerance": s.tolerance, "alpha": s.alpha, "min_samples": s.min_samples,
-                 "min_coverage": s.min_coverage,
+                 "min_coverage": s.min_coverage, "baseline_spread": s.baseline_spread,
                  "test": "one-sided Mann-Whitney U", "effect": "Cliff's delta", "step_seconds": c.step},
         "baselines": [_side(side, tz) for side in c.baselines], "candidate": _side(c.candidate, tz),
         "metrics": [_judgement(j) for j in c.judgements],
@@ -41,7 +41,8 @@ def _judgement(j: Judgement) -> dict[str, Any]:
         "stat": m.stat, "baseline": _num(j.baseline), "candidate": _num(j.candidate), "change": _num(j.change),
         "worse": _num(j.worse), "from_zero": j.change is not None and math.isinf(j.change),
         "p_value": j.p_value, "effect": _num(j.effect), "effect_size": effect_size(j.effect) if j.effect is not None
-        else None, "tolerance": j.tolerance, "min_change": m.min_change, "n_baseline": j.n_baseline,
+        else None, "tolerance": j.tolerance, "min_change": m.min_change,
+        "spread": _num(j.spread), "n_baseline": j.n_baseline,
         "n_candidate": j.n_candidate, "query": m.query, "note": j.note or None,
     }
 
