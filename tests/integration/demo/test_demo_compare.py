@@ -5,7 +5,9 @@ Three runs, about four minutes: A (60 s clean, two baseline windows), C (30 s cl
 another run) and B (90 s: 30 s clean, 30 s ``lag:ticks``, 30 s ``leak:broker``, one window each). The windows
 are 30 s, so the comparison samples every 3 s (``--step``; Prometheus scrapes every second and this stack's
 exporter samples the processes every second): 10 samples a side and window, the default ``min_samples``. The
-host's other load is the noise: the clean comparisons hold only if the judge withstands it.
+host's other load is the noise: the clean comparisons hold only if the judge withstands it. Each clean window
+is a candidate against the other three: with one 30 s baseline, no spread of the good build is known, and p99
+moved by 2 ms (2.2 to 4.2 ms, p = 0.004) between the two halves of one clean run.
 """
 
 from __future__ import annotations
@@ -37,14 +39,13 @@ def runs(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("baselines", "candidate"), [
-    (["a1"], "a2"), (["a2"], "c"), (["c"], "clean"), (["a1", "a2", "c"], "clean"),
-])
-def test_a_clean_run_is_no_regression_against_clean_baselines(runs, baselines, candidate):
+@pytest.mark.parametrize("candidate", ["a1", "a2", "c", "clean"])
+def test_a_clean_run_is_no_regression_against_three_clean_baselines(runs, candidate):
     stack, w = runs
+    baselines = [name for name in ("a1", "a2", "c", "clean") if name != candidate]
     code, document = stack.compare([w[b] for b in baselines], w[candidate], STEP)
     regressed = [(m["metric"], m["process"], m["baseline"], m["candidate"], m["p_value"], m["spread"])
-                 for m in document["metrics"] if m["result"] != "no regression"]
+                 for m in document["metrics"] if m["result"] == "regression"]
     assert (code, document["verdict"]) == (0, "no regression"), regressed
     assert all(m["n_candidate"] >= 10 for m in document["metrics"]), document["metrics"]
 
