@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,12 +19,11 @@ import nats as nats_client
 import orjson
 import pytest
 from prometheus_client import CollectorRegistry
-from prometheus_client.parser import text_string_to_metric_families
 
 from soakwatch.exporters.soak.config import parse_config
 from soakwatch.exporters.soak.exporter import SoakExporter
 from soakwatch.stack import free_port
-from soakwatch.testing.samples import sample_values, value
+from soakwatch.testing.samples import sample_values, scrape, value
 
 MAPPED_CONFIG = """
 health:
@@ -54,16 +52,6 @@ probe:
 """
 
 
-def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float] | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
-            text = response.read().decode()
-    except OSError:
-        return None
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for f in text_string_to_metric_families(text) for s in f.samples}
-
-
 async def _until(predicate, timeout=15.0, what="condition"):
     deadline = time.monotonic() + timeout
     while not (found := predicate()):
@@ -88,7 +76,7 @@ async def test_mapped_payloads_become_the_contracts_metrics_on_metrics(nats, tmp
     nc = await nats_client.connect(nats.url)
     try:
         connected = ("soak_exporter_nats_connected", ())
-        await _until(lambda: (m := _scrape(port)) and m.get(connected) == 1, 30, "exporter up")
+        await _until(lambda: (m := scrape(port)) and m.get(connected) == 1, 30, "exporter up")
         for state in ("ok", "ok", "warn", "down"):
             await nc.publish("app.status.ingest", orjson.dumps({"state": state, "service": "ingest"}))
         await nc.publish("app.ingest.stats", orjson.dumps({"dropped": 2, "timeouts": 1, "reconnects": 0,
@@ -100,7 +88,7 @@ async def test_mapped_payloads_become_the_contracts_metrics_on_metrics(nats, tmp
         await nc.publish("app.export", orjson.dumps({"target": "influx", "success": True, "err": None}))
         await nc.publish("app.export", orjson.dumps({"target": "influx", "success": False, "err": "refused"}))
         await nc.flush()
-        metrics = await _until(lambda: (m := _scrape(port)) and m.get(
+        metrics = await _until(lambda: (m := scrape(port)) and m.get(
             ("soak_timeseries_export_errors_total", (("backend", "influx"),))) == 1 and m, what="mapped metrics")
         checks = {status: metrics[("soak_health_checks_total", (("process", "ingest"), ("status", status)))]
                   for status in ("healthy", "degraded", "unhealthy")}

@@ -10,13 +10,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from soakwatch.stack import free_port
+from soakwatch.testing.samples import scrape
 
 N = 40  # records, 4 a second over 10 seconds; every 4th strong, every 2nd confirmed
 CONFIG = """
@@ -48,16 +47,6 @@ def _write_sinks(tmp_path: Path, columns: str, strong_column: bool = True) -> tu
     return jsonl, db, conn
 
 
-def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float] | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
-            text = response.read().decode()
-    except OSError:
-        return None
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for f in text_string_to_metric_families(text) for s in f.samples}
-
-
 def _sink(sink: str, kind: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     return "soak_sink_signals_total", (("kind", kind), ("sink", sink))
 
@@ -75,7 +64,7 @@ def _export(tmp_path: Path, repo_root: Path, until, what: str) -> tuple[dict, st
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
-        while not ((metrics := _scrape(port)) and until(metrics)):
+        while not ((metrics := scrape(port)) and until(metrics)):
             assert proc.poll() is None, proc.stderr.read()[-2000:] if proc.stderr else ""
             assert time.monotonic() < deadline, f"timed out waiting for {what}: {metrics}"
             time.sleep(0.1)
