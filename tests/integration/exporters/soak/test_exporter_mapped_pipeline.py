@@ -5,6 +5,7 @@ file, harvester figures from a real run manifest, a real HTTP health endpoint wi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import nats as nats_client
@@ -112,6 +114,22 @@ async def test_mapped_payloads_become_the_contracts_metrics_on_metrics(nats, tmp
         assert proc.wait(15) == 0, proc.stderr.read().decode()[-2000:]
 
 
+@contextlib.asynccontextmanager
+async def _running(config) -> AsyncIterator[CollectorRegistry]:
+    """The soak exporter of ``config`` running in this event loop; its registry. Stopped and closed on exit."""
+    exporter = SoakExporter(config)
+    registry = CollectorRegistry()
+    exporter.register(registry)
+    stop = asyncio.Event()
+    task = asyncio.create_task(exporter.run(stop, None))
+    try:
+        yield registry
+    finally:
+        stop.set()
+        await task
+        exporter.close()
+
+
 def _sleeper(marker: str, role: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", marker, role])
 
@@ -123,32 +141,26 @@ async def test_liveness_health_from_real_processes():
         "processes": {"match": {r: {"cmdline": rf"{re.escape(marker)}\s+{r}\b"} for r in ("ingest", "score")},
                       "interval": 0.2, "liveness_interval": 0.05},
         "health": {"source": "liveness", "interval": 0.2}})
-    exporter = SoakExporter(config)
-    registry = CollectorRegistry()
-    exporter.register(registry)
-    stop = asyncio.Event()
     ingest = _sleeper(marker, "ingest")
-    task = asyncio.create_task(exporter.run(stop, None))
-
-    def checks(process, status):
-        return value(registry, "soak_health_checks_total", process=process, status=status) or 0
-
     try:
-        await _until(lambda: checks("ingest", "healthy") >= 3, what="healthy checks of a running process")
-        assert checks("score", "healthy") == 0 and checks("score", "missing") >= 2  # never started
-        ingest.kill()
-        ingest.wait()
-        before = checks("ingest", "missing")
-        await _until(lambda: checks("ingest", "missing") >= before + 2, what="missing checks after the kill")
-        assert value(registry, "soak_process_healthy", process="ingest") == 0
-        assert _source_info(registry)["health"] == "liveness"
-        assert checks("ingest", "degraded") == checks("ingest", "unhealthy") == 0  # liveness knows only up/down
+        async with _running(config) as registry:
+
+            def checks(process, status):
+                return value(registry, "soak_health_checks_total", process=process, status=status) or 0
+
+            await _until(lambda: checks("ingest", "healthy") >= 3, what="healthy checks of a running process")
+            assert checks("score", "healthy") == 0 and checks("score", "missing") >= 2  # never started
+            ingest.kill()
+            ingest.wait()
+            before = checks("ingest", "missing")
+            await _until(lambda: checks("ingest", "missing") >= before + 2, what="missing checks after the kill")
+            assert value(registry, "soak_process_healthy", process="ingest") == 0
+            assert _source_info(registry)["health"] == "liveness"
+            assert checks("ingest", "degraded") == checks("ingest", "unhealthy") == 0  # liveness knows only up/down
     finally:
         if ingest.poll() is None:
             ingest.kill()
             ingest.wait()
-        stop.set()
-        await task
 
 
 @pytest.mark.timeout(60)
@@ -160,12 +172,7 @@ async def test_signals_counted_from_a_real_jsonl_file_and_harvester_from_a_real_
         "manifest": {"path": str(tmp_path / "run_manifest*.json"), "interval": 0.1},
         "harvester": {"source": "manifest", "fields": {"queue_dropped": "dropped"}}})
     assert not config.needs_nats()
-    exporter = SoakExporter(config)
-    registry = CollectorRegistry()
-    exporter.register(registry)
-    stop = asyncio.Event()
-    task = asyncio.create_task(exporter.run(stop, None))
-    try:
+    async with _running(config) as registry:
         sink.parent.mkdir()
         with sink.open("w") as handle:
             for i in range(5):
@@ -189,10 +196,6 @@ async def test_signals_counted_from_a_real_jsonl_file_and_harvester_from_a_real_
         assert value(registry, "soak_harvester_reconnects_total") == 1
         assert _source_info(registry)["signals"] == "jsonl"
         assert _source_info(registry)["harvester"] == "manifest"
-    finally:
-        stop.set()
-        await task
-        exporter.close()
 
 
 def _source_info(registry):
@@ -223,18 +226,14 @@ async def test_http_only_health_maps_a_real_endpoints_body():
     url = f"http://127.0.0.1:{server.server_address[1]}/status"
     config = parse_config({"health": {"source": "http", "fields": {"status": "state"}, "values": {
         "status": {"UP": "healthy", "DOWN": "unhealthy"}}, "http": [{"process": "api", "url": url, "interval": 0.1}]}})
-    exporter = SoakExporter(config)
-    registry = CollectorRegistry()
-    exporter.register(registry)
-    stop = asyncio.Event()
-    task = asyncio.create_task(exporter.run(stop, None))
     try:
-        await _until(lambda: (value(registry, "soak_health_checks_total", process="api", status="healthy") or 0) >= 2,
-                     what="healthy checks from the mapped body")
-        assert _source_info(registry)["health"] == "http"
-        assert value(registry, "soak_health_checks_total", process="api", status="missing") == 0
+        async with _running(config) as registry:
+            def healthy():
+                return value(registry, "soak_health_checks_total", process="api", status="healthy") or 0
+
+            await _until(lambda: healthy() >= 2, what="healthy checks from the mapped body")
+            assert _source_info(registry)["health"] == "http"
+            assert value(registry, "soak_health_checks_total", process="api", status="missing") == 0
     finally:
         server.shutdown()
         server.server_close()
-        stop.set()
-        await task
