@@ -103,6 +103,13 @@ def found(client: PromClient, scope: Scope, start: float, end: float) -> tuple[R
 def resolve(client: PromClient, scope: Scope, manifest_run_id: str | None, start: float, end: float) -> Target:
     """The scope to judge: the flags', else the run manifest's run id (when series carry run ids), else the
     whole store when it holds one run at most; several runs and no scope: a ConfigError listing them."""
+    target = _target(client, scope, manifest_run_id, start, end)
+    if len(target.runs) > 1:  # whatever chose it, a verdict never mixes runs
+        raise ConfigError("--pipeline/--run-id/--selector", refusal(target, seen(client, target.scope, start, end)))
+    return target
+
+
+def _target(client: PromClient, scope: Scope, manifest_run_id: str | None, start: float, end: float) -> Target:
     if scope:
         return Target(scope, "flags", found(client, scope, start, end))
     runs = found(client, Scope(), start, end)
@@ -112,17 +119,15 @@ def resolve(client: PromClient, scope: Scope, manifest_run_id: str | None, start
         mine = tuple(run for run in runs if run.run_id == manifest_run_id)
         origin = "run manifest" if mine else f"run manifest; the window's series have run_id {', '.join(labelled)}"
         return Target(chosen, origin, mine)
-    if len(runs) > 1:
-        raise ConfigError("--pipeline/--run-id/--selector", refusal(runs, seen(client, start, end)))
     return Target(Scope(), "whole store", runs)
 
 
-def seen(client: PromClient, start: float, end: float) -> dict[tuple[str, ...], tuple[float, float]]:
+def seen(client: PromClient, scope: Scope, start: float, end: float) -> dict[tuple[str, ...], tuple[float, float]]:
     """When each run's soak series were first and last seen in the window (to the subquery's step); empty when the
     store cannot say."""
     step = max(15, math.ceil((end - start) / 240))
     seen_at: dict[tuple[str, ...], list[float]] = {}
-    present = f"count by ({', '.join(LABELS)}) (last_over_time({SOAK_SERIES}[{step}s]))"
+    present = f"count by ({', '.join(LABELS)}) (last_over_time({scope.apply(SOAK_SERIES)}[{step}s]))"
     for combine in ("min", "max"):
         query = f"{combine}_over_time(timestamp({present})[{max(step, math.ceil(end - start))}s:{step}s])"
         try:
@@ -135,12 +140,16 @@ def seen(client: PromClient, start: float, end: float) -> dict[tuple[str, ...], 
     return {key: (min(times), max(times)) for key, times in seen_at.items()}
 
 
-def refusal(runs: tuple[Run, ...], times: dict[tuple[str, ...], tuple[float, float]] | None = None) -> str:
+def refusal(target: Target, times: dict[tuple[str, ...], tuple[float, float]] | None = None) -> str:
+    """Why ``target`` (several runs) cannot be judged, each run with the flags that choose it alone."""
     times = times or {}
     lines = [f"  {run.name}: {run.series} soak series{_seen(times.get((run.pipeline, run.run_id)))}; choose it "
-             f"with {run.flags}" for run in runs]
-    return (f"is required: the store holds {len(runs)} runs in the window and a verdict judges one:\n"
-            + "\n".join(lines))
+             f"with {run.flags}" for run in target.runs]
+    if not target.scope:
+        return (f"is required: the store holds {len(target.runs)} runs in the window and a verdict judges one:\n"
+                + "\n".join(lines))
+    return (f"must choose one run: {target.scope.selector} ({target.origin}) matches {len(target.runs)} runs in the "
+            "window and a verdict judges one:\n" + "\n".join(lines))
 
 
 def _seen(times: tuple[float, float] | None) -> str:

@@ -90,8 +90,9 @@ def test_a_scope_matching_nothing_says_so() -> None:
 
 
 def test_refusal_quotes_values_for_the_shell() -> None:
-    assert "--pipeline 'my pipe' --run-id r1" in refusal((Run("my pipe", "r1", 3), Run("", "r2", 1)))
-    assert "--run-id r2 --selector '{pipeline=\"\"}'" in refusal((Run("my pipe", "r1", 3), Run("", "r2", 1)))
+    target = Target(Scope(), "whole store", (Run("my pipe", "r1", 3), Run("", "r2", 1)))
+    assert "--pipeline 'my pipe' --run-id r1" in refusal(target)
+    assert "--run-id r2 --selector '{pipeline=\"\"}'" in refusal(target)
 
 
 def test_every_report_format_names_the_scope() -> None:
@@ -109,3 +110,21 @@ def test_every_report_format_names_the_scope() -> None:
             continue
         assert '{pipeline="dev",run_id="r1"} (flags): pipeline dev, run_id r1' in render(verdict, UTC).replace(
             "&quot;", '"'), name
+
+
+SAME_ID = {"__name__": "soak_up", "pipeline": "nightly", "run_id": "r1"}  # another pipeline, the same run id
+
+
+def test_a_run_id_flag_matching_two_pipelines_is_refused_not_mixed() -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve(FakeStore(A, SAME_ID), from_flags(None, "r1", None), None, 0, 3600)  # type: ignore[arg-type]
+    text = str(info.value)
+    assert 'must choose one run: {run_id="r1"} (flags) matches 2 runs in the window' in text
+    assert "choose it with --pipeline dev --run-id r1" in text and "--pipeline nightly --run-id r1" in text
+
+
+def test_a_run_manifest_id_shared_by_two_pipelines_is_refused_not_mixed() -> None:
+    with pytest.raises(ConfigError, match=r'\{run_id="r1"\} \(run manifest\) matches 2 runs'):
+        resolve(FakeStore(A, SAME_ID, B), Scope(), "r1", 0, 3600)  # type: ignore[arg-type]
+    target = resolve(FakeStore(A, SAME_ID), from_flags("dev", "r1", None), "r1", 0, 3600)  # type: ignore[arg-type]
+    assert target.runs == (Run("dev", "r1", 1),)
