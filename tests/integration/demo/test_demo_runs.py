@@ -240,7 +240,12 @@ def test_two_pipelines_in_one_central_store_get_each_its_own_verdict(tmp_path, p
     for pipeline, (code, out) in scoped.items():
         document = json.loads(out[out.index("{"):])
         assert document["scope"]["pipeline"] == pipeline and document["scope"]["run_id"] == runs[pipeline][0]
-        assert {c["id"]: c["result"] for c in document["criteria"]} == results[pipeline], (pipeline, out)
+        store = {c["id"]: c["result"] for c in document["criteria"]}
+        # VictoriaMetrics' rate() also counts the increase since the last sample before the window: on a run of
+        # 45 s the probe's first second may tip the warning-severity p99 either way (docs/criteria.md, tick_latency)
+        assert {store.pop("tick_latency"), results[pipeline]["tick_latency"]} <= {"pass", "warn"}, (pipeline, out)
+        assert store == {k: v for k, v in results[pipeline].items() if k != "tick_latency"}, (pipeline, out)
+        assert document["verdict"] == own[pipeline]["verdict"], (pipeline, out)
         assert code == own[pipeline]["exit_code"], (pipeline, out)
     code, out = unscoped
     assert code == 2, out
